@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+// Which vector instruction set the batch operations use.
+//
+// The back-end is chosen once, at the first batch operation: the widest one this CPU (and its
+// operating system) supports. A build can pin it with one of these macros, defined before any
+// edgempc header (for example with target_compile_definitions):
+//   EDGEMPC_FORCE_BACKEND_PORTABLE   the portable C++ path, on any CPU
+//   EDGEMPC_FORCE_BACKEND_AVX2       AVX2 (throws errc::unsupported at first use if absent)
+//   EDGEMPC_FORCE_BACKEND_AVX512     AVX-512 F+DQ (likewise)
+// Every batch operation also takes an explicit Backend, which is how the tests run each
+// back-end against the portable one. All back-ends give identical results.
+#pragma once
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "edgempc/error.hpp"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define EDGEMPC_HAVE_X86_BACKENDS 1
+#else
+#define EDGEMPC_HAVE_X86_BACKENDS 0
+#endif
+
+EDGEMPC_BEGIN_NAMESPACE
+
+enum class Backend {
+  portable,  ///< plain C++: always compiled, always correct, the reference for the others
+  avx2,      ///< x86-64 AVX2, 256-bit lanes
+  avx512,    ///< x86-64 AVX-512 F + DQ, 512-bit lanes
+};
+
+[[nodiscard]] constexpr std::string_view to_string(Backend b) noexcept {
+  switch (b) {
+    case Backend::portable: return "portable";
+    case Backend::avx2: return "avx2";
+    case Backend::avx512: return "avx512";
+  }
+  return "unknown";
+}
+
+/// Whether this CPU can run back-end `b` (and this build compiled it).
+[[nodiscard]] inline bool backend_supported(Backend b) noexcept {
+  switch (b) {
+    case Backend::portable: return true;
+#if EDGEMPC_HAVE_X86_BACKENDS
+    // __builtin_cpu_supports also checks that the OS saves the wide registers (XGETBV).
+    case Backend::avx2: return __builtin_cpu_supports("avx2");
+    case Backend::avx512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+#else
+    case Backend::avx2:
+    case Backend::avx512: return false;
+#endif
+  }
+  return false;
+}
+
+/// The back-ends this machine can run, narrowest first; always starts with `portable`.
+[[nodiscard]] inline std::vector<Backend> available_backends() {
+  std::vector<Backend> out;
+  for (Backend b : {Backend::portable, Backend::avx2, Backend::avx512})
+    if (backend_supported(b)) out.push_back(b);
+  return out;
+}
+
+namespace detail {
+
+[[nodiscard]] inline Backend choose_backend() {
+#if defined(EDGEMPC_FORCE_BACKEND_PORTABLE)
+  return Backend::portable;
+#elif defined(EDGEMPC_FORCE_BACKEND_AVX2)
+  if (!backend_supported(Backend::avx2)) throw error(errc::unsupported, "EDGEMPC_FORCE_BACKEND_AVX2: no AVX2 here");
+  return Backend::avx2;
+#elif defined(EDGEMPC_FORCE_BACKEND_AVX512)
+  if (!backend_supported(Backend::avx512)) throw error(errc::unsupported, "EDGEMPC_FORCE_BACKEND_AVX512: no AVX-512 here");
+  return Backend::avx512;
+#else
+  return available_backends().back();
+#endif
+}
+
+}  // namespace detail
+
+/// The back-end the batch operations use when none is named; fixed at first call.
+[[nodiscard]] inline Backend active_backend() {
+  static const Backend chosen = detail::choose_backend();
+  return chosen;
+}
+
+EDGEMPC_END_NAMESPACE

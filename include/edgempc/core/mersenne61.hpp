@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+// Mersenne61: the prime field Z_p with p = 2^61 - 1, edgempc's default field.
+//
+// Why this prime: reduction is a shift, a mask and an add (2^61 = 1 mod p), a product of two
+// elements fits in 122 bits, and 2^20 readings of 40 bits each can be summed without wrapping.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+
+#include "edgempc/error.hpp"
+
+EDGEMPC_BEGIN_NAMESPACE
+
+namespace detail {
+
+__extension__ using uint128 = unsigned __int128;
+
+/// Arithmetic on canonical representatives of Z_p, p = 2^61 - 1, as plain integers. Every
+/// function takes values in [0, p) and returns a value in [0, p). Branch-free in practice (the
+/// conditional subtractions compile to cmov), so running time does not depend on the values.
+struct M61Ops {
+  using rep_type = std::uint64_t;
+  static constexpr rep_type modulus = (std::uint64_t{1} << 61) - 1;
+
+  [[nodiscard]] static constexpr rep_type add(rep_type a, rep_type b) noexcept {
+    const rep_type s = a + b;
+    return s >= modulus ? s - modulus : s;
+  }
+  [[nodiscard]] static constexpr rep_type sub(rep_type a, rep_type b) noexcept {
+    return a >= b ? a - b : a + modulus - b;
+  }
+  [[nodiscard]] static constexpr rep_type neg(rep_type a) noexcept { return sub(0, a); }
+  [[nodiscard]] static constexpr rep_type mul(rep_type a, rep_type b) noexcept {
+    const uint128 t = static_cast<uint128>(a) * b;  // < 2^122
+    const rep_type s = (static_cast<rep_type>(t) & modulus) + static_cast<rep_type>(t >> 61);
+    return s >= modulus ? s - modulus : s;  // s < 2p
+  }
+  /// Any 64-bit integer to its residue.
+  [[nodiscard]] static constexpr rep_type reduce(std::uint64_t x) noexcept {
+    const rep_type s = (x & modulus) + (x >> 61);  // < 2^61 + 8
+    return s >= modulus ? s - modulus : s;
+  }
+};
+
+}  // namespace detail
+
+/// An element of Z_p, p = 2^61 - 1, held in canonical form (an integer in [0, p)).
+///
+/// Integer conversions:
+///  - `from_uint(x)` accepts any 64-bit unsigned integer and reduces it mod p;
+///  - `from_int(x)` accepts any 64-bit signed integer; negatives map to p - (|x| mod p);
+///  - `from_canonical(x)` accepts only x < p and throws `errc::out_of_range` otherwise
+///    (use it for values that come from outside, such as the wire);
+///  - `to_uint()` gives the canonical value in [0, p);
+///  - `to_int()` gives the centred value: [0, (p-1)/2] stay, the upper half is negative.
+class Mersenne61 {
+ public:
+  using rep_type = std::uint64_t;
+  static constexpr rep_type modulus = detail::M61Ops::modulus;
+  static constexpr unsigned bits = 61;            ///< bits needed for an element
+  static constexpr std::size_t byte_width = 8;    ///< bytes per element on the wire
+  static constexpr std::uint64_t max_int = (modulus - 1) / 2;  ///< largest `to_int()` value
+
+  constexpr Mersenne61() noexcept = default;
+
+  [[nodiscard]] static constexpr Mersenne61 zero() noexcept { return {}; }
+  [[nodiscard]] static constexpr Mersenne61 one() noexcept { return from_rep(1); }
+
+  [[nodiscard]] static constexpr Mersenne61 from_uint(std::uint64_t x) noexcept {
+    return from_rep(detail::M61Ops::reduce(x));
+  }
+  [[nodiscard]] static constexpr Mersenne61 from_int(std::int64_t x) noexcept {
+    // The magnitude as unsigned avoids the overflow of -INT64_MIN.
+    const auto magnitude = x < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(x)
+                                 : static_cast<std::uint64_t>(x);
+    const rep_type r = detail::M61Ops::reduce(magnitude);
+    return from_rep(x < 0 ? detail::M61Ops::neg(r) : r);
+  }
+  [[nodiscard]] static constexpr Mersenne61 from_canonical(std::uint64_t x) {
+    if (x >= modulus) throw error(errc::out_of_range, "Mersenne61: value is not below p = 2^61 - 1");
+    return from_rep(x);
+  }
+  /// For kernels that already hold a canonical value; no check.
+  [[nodiscard]] static constexpr Mersenne61 from_rep(rep_type x) noexcept {
+    Mersenne61 r;
+    r.v_ = x;
+    return r;
+  }
+
+  [[nodiscard]] constexpr rep_type rep() const noexcept { return v_; }
+  [[nodiscard]] constexpr std::uint64_t to_uint() const noexcept { return v_; }
+  [[nodiscard]] constexpr std::int64_t to_int() const noexcept {
+    return v_ <= max_int ? static_cast<std::int64_t>(v_) : -static_cast<std::int64_t>(modulus - v_);
+  }
+
+  [[nodiscard]] constexpr Mersenne61 pow(std::uint64_t e) const noexcept {
+    Mersenne61 base = *this, acc = one();
+    for (; e != 0; e >>= 1) {
+      if (e & 1) acc *= base;
+      base *= base;
+    }
+    return acc;
+  }
+  /// Multiplicative inverse by Fermat (x^(p-2)); the exponent is public, so the square-and-
+  /// multiply sequence does not depend on the secret. Zero has none: `errc::invalid_argument`.
+  [[nodiscard]] constexpr Mersenne61 inverse() const {
+    if (v_ == 0) throw error(errc::invalid_argument, "Mersenne61: zero has no inverse");
+    return pow(modulus - 2);
+  }
+
+  friend constexpr Mersenne61 operator+(Mersenne61 a, Mersenne61 b) noexcept {
+    return from_rep(detail::M61Ops::add(a.v_, b.v_));
+  }
+  friend constexpr Mersenne61 operator-(Mersenne61 a, Mersenne61 b) noexcept {
+    return from_rep(detail::M61Ops::sub(a.v_, b.v_));
+  }
+  friend constexpr Mersenne61 operator*(Mersenne61 a, Mersenne61 b) noexcept {
+    return from_rep(detail::M61Ops::mul(a.v_, b.v_));
+  }
+  friend constexpr Mersenne61 operator-(Mersenne61 a) noexcept {
+    return from_rep(detail::M61Ops::neg(a.v_));
+  }
+  constexpr Mersenne61& operator+=(Mersenne61 b) noexcept { return *this = *this + b; }
+  constexpr Mersenne61& operator-=(Mersenne61 b) noexcept { return *this = *this - b; }
+  constexpr Mersenne61& operator*=(Mersenne61 b) noexcept { return *this = *this * b; }
+  friend constexpr bool operator==(Mersenne61, Mersenne61) noexcept = default;
+
+ private:
+  rep_type v_ = 0;
+};
+
+EDGEMPC_END_NAMESPACE

@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
+// Everything in edgempc. A device build that wants less includes one layer header instead.
+#pragma once
+
+#include "edgempc/core.hpp"
+#include "edgempc/error.hpp"
+#include "edgempc/version.hpp"

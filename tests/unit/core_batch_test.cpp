@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+// Every back-end this machine runs, against the portable path and against the plain
+// __int128 % reference, on random inputs from a fixed seed plus the edge values.
+#include <catch2/catch.hpp>
+
+#include <edgempc/core/batch.hpp>
+
+#include "reference.hpp"
+
+using namespace edgempc;
+
+namespace {
+
+// Lengths around every vector width (4, 8, 16 lanes, and the 2x unrolled sum/dot loops).
+const std::size_t lengths[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000, 4099};
+
+template <class T>
+std::vector<std::uint64_t> as_uints(const std::vector<T>& v) {
+  std::vector<std::uint64_t> out;
+  for (auto x : v) out.push_back(x.to_uint());
+  return out;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("batch operations agree with the reference on every back-end", "[core]", Mersenne61, Z2k<64>,
+                   Z2k<32>) {
+  using T = TestType;
+  using R = test::Ref<T>;
+  std::mt19937_64 rng(424242);
+  const auto backend = GENERATE(from_range(available_backends()));
+  CAPTURE(to_string(backend));
+  for (std::size_t n : lengths) {
+    CAPTURE(n);
+    const auto a = test::random_elements<T>(rng, n);
+    auto b = test::random_elements<T>(rng, n);
+    std::reverse(b.begin(), b.end());  // so edge values meet other values too
+    const T s = test::random_elements<T>(rng, 20).back();
+    std::vector<T> out(n), portable(n);
+
+    batch::add<T>(a, b, out, backend);
+    batch::add<T>(a, b, portable, Backend::portable);
+    REQUIRE(out == portable);
+    for (std::size_t i = 0; i < n; ++i) REQUIRE(out[i].to_uint() == R::add(a[i].to_uint(), b[i].to_uint()));
+
+    batch::sub<T>(a, b, out, backend);
+    batch::sub<T>(a, b, portable, Backend::portable);
+    REQUIRE(out == portable);
+    for (std::size_t i = 0; i < n; ++i) REQUIRE(out[i].to_uint() == R::sub(a[i].to_uint(), b[i].to_uint()));
+
+    batch::mul<T>(a, b, out, backend);
+    batch::mul<T>(a, b, portable, Backend::portable);
+    REQUIRE(out == portable);
+    for (std::size_t i = 0; i < n; ++i) REQUIRE(out[i].to_uint() == R::mul(a[i].to_uint(), b[i].to_uint()));
+
+    batch::neg<T>(a, out, backend);
+    batch::neg<T>(a, portable, Backend::portable);
+    REQUIRE(out == portable);
+    for (std::size_t i = 0; i < n; ++i) REQUIRE(out[i].to_uint() == R::neg(a[i].to_uint()));
+
+    batch::mul_add<T>(s, a, b, out, backend);
+    batch::mul_add<T>(s, a, b, portable, Backend::portable);
+    REQUIRE(out == portable);
+    for (std::size_t i = 0; i < n; ++i)
+      REQUIRE(out[i].to_uint() == R::add(R::mul(s.to_uint(), a[i].to_uint()), b[i].to_uint()));
+
+    std::uint64_t ref_sum = 0, ref_dot = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      ref_sum = R::add(ref_sum, a[i].to_uint());
+      ref_dot = R::add(ref_dot, R::mul(a[i].to_uint(), b[i].to_uint()));
+    }
+    REQUIRE(batch::sum<T>(a, backend).to_uint() == ref_sum);
+    REQUIRE(batch::sum<T>(a, Backend::portable).to_uint() == ref_sum);
+    REQUIRE(batch::dot<T>(a, b, backend).to_uint() == ref_dot);
+    REQUIRE(batch::dot<T>(a, b, Backend::portable).to_uint() == ref_dot);
+  }
+}
+
+TEMPLATE_TEST_CASE("batch operations work in place and on the default back-end", "[core]", Mersenne61, Z2k<64>,
+                   Z2k<32>) {
+  using T = TestType;
+  std::mt19937_64 rng(5);
+  const auto a = test::random_elements<T>(rng, 257);
+  const auto b = test::random_elements<T>(rng, 257);
+  std::vector<T> expect(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) expect[i] = a[i] * b[i] + b[i];
+  auto x = a;
+  batch::mul<T>(x, b, x);  // out aliases the first input
+  batch::add<T>(x, b, x);
+  REQUIRE(x == expect);
+  auto y = b;
+  batch::mul_add<T>(T::one(), a, y, y);  // axpy into y
+  for (std::size_t i = 0; i < a.size(); ++i) REQUIRE(y[i] == a[i] + b[i]);
+  batch::neg<T>(y, y);
+  for (std::size_t i = 0; i < a.size(); ++i) REQUIRE(y[i] == -(a[i] + b[i]));
+  REQUIRE(batch::sum<T>(std::vector<T>{}) == T::zero());
+  REQUIRE(batch::dot<T>(std::vector<T>{}, std::vector<T>{}) == T::zero());
+}
+
+TEMPLATE_TEST_CASE("batch operations refuse mismatched lengths", "[core]", Mersenne61, Z2k<64>, Z2k<32>) {
+  using T = TestType;
+  std::vector<T> a(8), b(7), out(8), short_out(5);
+  auto expect_mismatch = [](auto&& f) {
+    try {
+      f();
+      FAIL("mismatched lengths were accepted");
+    } catch (const error& e) {
+      REQUIRE(e.code() == errc::size_mismatch);
+    }
+  };
+  expect_mismatch([&] { batch::add<T>(a, b, out); });
+  expect_mismatch([&] { batch::sub<T>(a, b, out); });
+  expect_mismatch([&] { batch::mul<T>(a, b, out); });
+  expect_mismatch([&] { batch::add<T>(a, a, short_out); });
+  expect_mismatch([&] { batch::neg<T>(a, short_out); });
+  expect_mismatch([&] { batch::mul_add<T>(T::one(), a, b, out); });
+  expect_mismatch([&] { batch::mul_add<T>(T::one(), a, a, short_out); });
+  expect_mismatch([&] { (void)batch::dot<T>(a, b); });
+}
+
+TEST_CASE("back-end selection", "[core]") {
+  const auto backends = available_backends();
+  REQUIRE(!backends.empty());
+  REQUIRE(backends.front() == Backend::portable);
+  REQUIRE(backend_supported(Backend::portable));
+  REQUIRE(backend_supported(active_backend()));
+  REQUIRE(active_backend() == active_backend());  // chosen once
+#if !defined(EDGEMPC_FORCE_BACKEND_PORTABLE)
+  REQUIRE(active_backend() == backends.back());  // the widest one this CPU runs
+#endif
+  REQUIRE(to_string(Backend::avx512) == "avx512");
+  // Asking for a back-end this CPU lacks is an error, not a crash (only testable where one is
+  // missing, e.g. on ARM or a CPU without AVX-512).
+  for (Backend b : {Backend::avx2, Backend::avx512}) {
+    if (backend_supported(b)) continue;
+    std::vector<Mersenne61> v(4);
+    try {
+      batch::add<Mersenne61>(v, v, v, b);
+      FAIL("an unsupported back-end ran");
+    } catch (const error& e) {
+      REQUIRE(e.code() == errc::unsupported);
+    }
+  }
+}
