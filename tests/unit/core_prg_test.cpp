@@ -166,18 +166,56 @@ TEMPLATE_TEST_CASE("random_fill is deterministic, canonical and uses the whole r
   }
 }
 
-TEST_CASE("Mersenne61 sampling rejects the word equal to p and draws the next one", "[core]") {
+namespace {
+// A scripted stream of 64-bit words, to put rejected words where the test wants them.
+struct ScriptedWords {
+  std::vector<std::uint64_t> words;
+  std::size_t next = 0;
+  void fill(void* out, std::size_t bytes) {
+    REQUIRE(bytes % 8 == 0);
+    auto* w = static_cast<std::uint64_t*>(out);
+    for (std::size_t i = 0; i < bytes / 8; ++i) w[i] = words.at(next++);
+  }
+};
+}  // namespace
+
+TEST_CASE("Mersenne61 sampling drops the words equal to p and keeps the stream order", "[core]") {
   constexpr std::uint64_t p = Mersenne61::modulus;
-  Prg prg(counting_seed(), PrgAlgorithm::chacha20), reference(counting_seed(), PrgAlgorithm::chacha20);
-  // Words as they would come from the stream: two of them mask to p.
-  std::vector<std::uint64_t> w = {5, p, ~std::uint64_t{0}, 7 | (std::uint64_t{7} << 61)};
-  detail::m61_from_stream(prg, w);
-  REQUIRE(w[0] == 5);
-  REQUIRE(w[3] == 7);
-  std::uint64_t r1 = reference.next_u64() & p;
-  while (r1 == p) r1 = reference.next_u64() & p;
-  std::uint64_t r2 = reference.next_u64() & p;
-  while (r2 == p) r2 = reference.next_u64() & p;
-  REQUIRE(w[1] == r1);  // replaced in order by the next words of the stream
-  REQUIRE(w[2] == r2);
+  // Two words mask to p (p itself, and all ones); one has junk above bit 61 that the mask drops.
+  ScriptedWords src{{5, p, ~std::uint64_t{0}, 7 | (std::uint64_t{7} << 61), 9, 10, 11, 12}};
+  std::vector<std::uint64_t> out(5);
+  detail::m61_fill(src, out);
+  REQUIRE(out == std::vector<std::uint64_t>{5, 7, 9, 10, 11});
+  REQUIRE(src.next == 7);  // exactly the words needed were drawn
+
+  // Across piece boundaries (1024 words): a rejection in the first piece shifts the second.
+  ScriptedWords big;
+  for (std::uint64_t i = 0; i < 3000; ++i) big.words.push_back(i == 1000 ? p : i);
+  std::vector<std::uint64_t> many(2048);
+  detail::m61_fill(big, many);
+  for (std::size_t i = 0; i < many.size(); ++i) REQUIRE(many[i] == (i < 1000 ? i : i + 1));
 }
+
+#if EDGEMPC_HAVE_X86_BACKENDS
+TEST_CASE("AES-CTR: the VAES and the AES-NI paths give the same keystream", "[core]") {
+  if (!detail::aesni::supported()) return;
+  detail::aesni::RoundKeys keys;
+  const auto seed = counting_seed();
+  detail::aesni::expand_key(seed.data(), keys);
+  const std::uint64_t lo = 0xfffffffffffffff0ull, hi = 42;  // close to a carry, but not over it
+  for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 15u, 16u, 17u, 16u * 3 + 5}) {
+    CAPTURE(n);
+    std::vector<std::uint8_t> narrow(16 * n), wide(16 * n);
+    detail::aesni::ctr_segment(keys, lo - n, hi, narrow.data(), n);
+    if (!detail::aesni::vaes_supported()) continue;
+    detail::aesni::ctr_segment_vaes(keys, lo - n, hi, wide.data(), n);
+    REQUIRE(narrow == wide);
+  }
+  // Whole calls that cross the carry, through whichever path this CPU takes.
+  std::vector<std::uint8_t> all(16 * 40), split(16 * 40);
+  detail::aesni::ctr_keystream(keys, lo, hi, 0, all.data(), 40);
+  detail::aesni::ctr_keystream(keys, lo, hi, 0, split.data(), 16);
+  detail::aesni::ctr_keystream(keys, 0, hi + 1, 0, split.data() + 16 * 16, 24);
+  REQUIRE(all == split);
+}
+#endif

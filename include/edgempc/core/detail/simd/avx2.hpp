@@ -6,7 +6,7 @@
 #include "edgempc/core/detail/simd/kernels.hpp"
 
 #if EDGEMPC_HAVE_X86_BACKENDS
-#include <immintrin.h>
+#include "edgempc/core/detail/intrinsics.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
 namespace detail::simd::avx2 {

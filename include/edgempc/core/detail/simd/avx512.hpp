@@ -6,15 +6,9 @@
 #include "edgempc/core/detail/simd/kernels.hpp"
 
 #if EDGEMPC_HAVE_X86_BACKENDS
-#include <immintrin.h>
+#include "edgempc/core/detail/intrinsics.hpp"
 
-// GCC 12 warns that its own _mm512_undefined_epi32() is uninitialised once inlined (GCC bug
-// 105593, fixed in GCC 13); the warning is about the intrinsic header, not this code.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+EDGEMPC_AVX512_WARNINGS_OFF
 
 EDGEMPC_BEGIN_NAMESPACE
 namespace detail::simd::avx512 {
@@ -96,8 +90,6 @@ struct Z32 : Base {
 }  // namespace detail::simd::avx512
 EDGEMPC_END_NAMESPACE
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+EDGEMPC_AVX512_WARNINGS_ON
 
 #endif  // EDGEMPC_HAVE_X86_BACKENDS
