@@ -20,6 +20,15 @@ struct Base {
   using vec = __m512i;
   EDGEMPC_SIMD_INLINE vec load(const void* p) { return _mm512_loadu_si512(p); }
   EDGEMPC_SIMD_INLINE void store(void* p, vec v) { _mm512_storeu_si512(p, v); }
+  // Wrapping (unsigned) sum of the lanes.
+  template <class Rep, std::size_t Lanes>
+  EDGEMPC_SIMD_INLINE Rep sum_words(vec v) {
+    alignas(64) Rep l[Lanes];
+    store(l, v);
+    Rep s = 0;
+    for (Rep x : l) s = static_cast<Rep>(s + x);
+    return s;
+  }
 };
 
 /// Z_p, p = 2^61 - 1; the same folding as the AVX2 kernel (see avx2.hpp), with unsigned min
@@ -67,7 +76,9 @@ struct Z64 : Base {
   EDGEMPC_SIMD_INLINE vec sub(vec a, vec b) { return _mm512_sub_epi64(a, b); }
   EDGEMPC_SIMD_INLINE vec neg(vec a) { return _mm512_sub_epi64(_mm512_setzero_si512(), a); }
   EDGEMPC_SIMD_INLINE vec mul(vec a, vec b) { return _mm512_mullo_epi64(a, b); }
-  EDGEMPC_SIMD_INLINE rep reduce_lanes(vec v) { return static_cast<rep>(_mm512_reduce_add_epi64(v)); }
+  // Not _mm512_reduce_add_epi64: GCC 12 adds the lanes as signed integers, and a wrapping
+  // sum would be undefined behaviour.
+  EDGEMPC_SIMD_INLINE rep reduce_lanes(vec v) { return sum_words<rep, lanes>(v); }
 };
 
 struct Z32 : Base {
@@ -79,7 +90,7 @@ struct Z32 : Base {
   EDGEMPC_SIMD_INLINE vec sub(vec a, vec b) { return _mm512_sub_epi32(a, b); }
   EDGEMPC_SIMD_INLINE vec neg(vec a) { return _mm512_sub_epi32(_mm512_setzero_si512(), a); }
   EDGEMPC_SIMD_INLINE vec mul(vec a, vec b) { return _mm512_mullo_epi32(a, b); }
-  EDGEMPC_SIMD_INLINE rep reduce_lanes(vec v) { return static_cast<rep>(_mm512_reduce_add_epi32(v)); }
+  EDGEMPC_SIMD_INLINE rep reduce_lanes(vec v) { return sum_words<rep, lanes>(v); }
 };
 
 #include "edgempc/core/detail/simd/loops-inl.hpp"

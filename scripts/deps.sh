@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs the Debian/Ubuntu packages edgempc needs to build, test and benchmark.
+set -euo pipefail
+
+packages=(g++ cmake make pkg-config libsodium-dev libboost-dev catch2 libbenchmark-dev)
+
+missing=()
+for package in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  if [ "$status" != "install ok installed" ]; then
+    missing+=("$package")
+  fi
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+echo "deps.sh: missing ${missing[*]}" >&2
+install_line=(apt-get install -y --no-install-recommends "${missing[@]}")
+if [ "$(id -u)" -eq 0 ]; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive "${install_line[@]}"
+elif command -v sudo >/dev/null 2>&1; then
+  sudo apt-get update
+  sudo DEBIAN_FRONTEND=noninteractive "${install_line[@]}"
+else
+  echo "deps.sh: not root and no sudo; as root, run:" >&2
+  echo "  apt-get update && DEBIAN_FRONTEND=noninteractive ${install_line[*]}" >&2
+  exit 1
+fi
