@@ -7,11 +7,23 @@
 #define EDGEMPC_VERSION_PATCH 0
 #define EDGEMPC_VERSION_STRING "0.1.0"
 
-// Everything lives in a versioned inline namespace so that two builds whose wire format or
-// layout differ fail to link together instead of silently mixing shares.
+// Everything lives in a versioned inline namespace so that two builds whose wire format,
+// layout or behaviour differ fail to link together instead of silently mixing: a build switch
+// such as EDGEMPC_FORCE_BACKEND_* (core/backend.hpp) gets a namespace of its own, as
+// nlohmann/json does with its ABI tags.
+#if defined(EDGEMPC_FORCE_BACKEND_PORTABLE)
+#define EDGEMPC_ABI_NAMESPACE v0_portable
+#elif defined(EDGEMPC_FORCE_BACKEND_AVX2)
+#define EDGEMPC_ABI_NAMESPACE v0_avx2
+#elif defined(EDGEMPC_FORCE_BACKEND_AVX512)
+#define EDGEMPC_ABI_NAMESPACE v0_avx512
+#else
+#define EDGEMPC_ABI_NAMESPACE v0
+#endif
+
 #define EDGEMPC_BEGIN_NAMESPACE \
   namespace edgempc {           \
-  inline namespace v0 {
+  inline namespace EDGEMPC_ABI_NAMESPACE {
 #define EDGEMPC_END_NAMESPACE \
   }                           \
   }

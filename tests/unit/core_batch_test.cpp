@@ -125,7 +125,9 @@ TEST_CASE("back-end selection", "[core]") {
   REQUIRE(backend_supported(Backend::portable));
   REQUIRE(backend_supported(active_backend()));
   REQUIRE(active_backend() == active_backend());  // chosen once
-#if !defined(EDGEMPC_FORCE_BACKEND_PORTABLE)
+#if defined(EDGEMPC_FORCE_BACKEND_PORTABLE)
+  REQUIRE(active_backend() == Backend::portable);  // pinned at build time
+#else
   REQUIRE(active_backend() == backends.back());  // the widest one this CPU runs
 #endif
   REQUIRE(to_string(Backend::avx512) == "avx512");

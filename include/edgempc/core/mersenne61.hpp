@@ -17,29 +17,36 @@ namespace detail {
 __extension__ using uint128 = unsigned __int128;
 
 /// Arithmetic on canonical representatives of Z_p, p = 2^61 - 1, as plain integers. Every
-/// function takes values in [0, p) and returns a value in [0, p). Branch-free in practice (the
-/// conditional subtractions compile to cmov), so running time does not depend on the values.
+/// function takes values in [0, p) and returns a value in [0, p). The conditional
+/// subtractions are done with masks built from the sign bit, not with comparisons, so no
+/// compiler can turn them into branches: running time does not depend on the values.
 struct M61Ops {
   using rep_type = std::uint64_t;
   static constexpr rep_type modulus = (std::uint64_t{1} << 61) - 1;
 
-  [[nodiscard]] static constexpr rep_type add(rep_type a, rep_type b) noexcept {
-    const rep_type s = a + b;
-    return s >= modulus ? s - modulus : s;
+  /// p if the top bit of x is set, else 0.
+  [[nodiscard]] static constexpr rep_type p_if_negative(rep_type x) noexcept {
+    return modulus & (rep_type{0} - (x >> 63));
   }
+  /// x in [0, 2p) to [0, p).
+  [[nodiscard]] static constexpr rep_type cond_sub_p(rep_type x) noexcept {
+    const rep_type t = x - modulus;  // wraps (top bit set) exactly when x < p
+    return t + p_if_negative(t);
+  }
+  [[nodiscard]] static constexpr rep_type add(rep_type a, rep_type b) noexcept { return cond_sub_p(a + b); }
   [[nodiscard]] static constexpr rep_type sub(rep_type a, rep_type b) noexcept {
-    return a >= b ? a - b : a + modulus - b;
+    const rep_type d = a - b;  // wraps exactly when a < b
+    return d + p_if_negative(d);
   }
   [[nodiscard]] static constexpr rep_type neg(rep_type a) noexcept { return sub(0, a); }
   [[nodiscard]] static constexpr rep_type mul(rep_type a, rep_type b) noexcept {
     const uint128 t = static_cast<uint128>(a) * b;  // < 2^122
-    const rep_type s = (static_cast<rep_type>(t) & modulus) + static_cast<rep_type>(t >> 61);
-    return s >= modulus ? s - modulus : s;  // s < 2p
+    // t = hi * 2^61 + lo and 2^61 = 1 (mod p), so t = hi + lo < 2p.
+    return cond_sub_p((static_cast<rep_type>(t) & modulus) + static_cast<rep_type>(t >> 61));
   }
   /// Any 64-bit integer to its residue.
   [[nodiscard]] static constexpr rep_type reduce(std::uint64_t x) noexcept {
-    const rep_type s = (x & modulus) + (x >> 61);  // < 2^61 + 8
-    return s >= modulus ? s - modulus : s;
+    return cond_sub_p((x & modulus) + (x >> 61));  // < 2^61 + 8 < 2p
   }
 };
 

@@ -1,9 +1,0 @@
-// SPDX-License-Identifier: Apache-2.0
-#include <edgempc/edgempc.hpp>
-
-#include <cstdio>
-
-int main() {
-  std::printf("edgempc %s\n", EDGEMPC_VERSION_STRING);
-  return 0;
-}
