@@ -144,3 +144,28 @@ TEST_CASE("back-end selection", "[core]") {
     }
   }
 }
+
+TEMPLATE_TEST_CASE("large outputs take the streaming-store path and still agree", "[core]", Mersenne61, Z2k<64>,
+                   Z2k<32>) {
+  using T = TestType;
+  // Above the streaming threshold, with an output that starts off the vector alignment and a
+  // length that leaves a tail, so every part of the loop runs.
+  const std::size_t n = detail::simd::stream_threshold_bytes / sizeof(T) + 37;
+  std::mt19937_64 rng(8);
+  const auto a = test::random_elements<T>(rng, n);
+  const auto b = test::random_elements<T>(rng, n);
+  std::vector<T> expect(n), buffer(n + 1);
+  const auto out = std::span(buffer).subspan(1);
+  batch::mul_add<T>(T::from_uint(12345), a, b, expect, Backend::portable);
+  for (Backend backend : available_backends()) {
+    CAPTURE(to_string(backend));
+    batch::mul_add<T>(T::from_uint(12345), a, b, out, backend);
+    REQUIRE(std::equal(out.begin(), out.end(), expect.begin()));
+    batch::add<T>(a, b, out, backend);
+    batch::sub<T>(out, b, out, backend);  // in place, streaming
+    REQUIRE(std::equal(out.begin(), out.end(), a.begin()));
+    batch::neg<T>(a, out, backend);
+    batch::mul<T>(out, b, out, backend);
+    for (std::size_t i = 0; i < n; i += 997) REQUIRE(out[i] == -(a[i] * b[i]));
+  }
+}

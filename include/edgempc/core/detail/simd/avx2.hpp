@@ -18,6 +18,8 @@ struct Base {
   using vec = __m256i;
   EDGEMPC_SIMD_INLINE vec load(const void* p) { return _mm256_loadu_si256(static_cast<const vec*>(p)); }
   EDGEMPC_SIMD_INLINE void store(void* p, vec v) { _mm256_storeu_si256(static_cast<vec*>(p), v); }
+  EDGEMPC_SIMD_INLINE void stream(void* p, vec v) { _mm256_stream_si256(static_cast<vec*>(p), v); }
+  EDGEMPC_SIMD_INLINE void fence() { _mm_sfence(); }
   // Picks `if_negative` in the lanes whose 64-bit value has its top bit set.
   EDGEMPC_SIMD_INLINE vec select_by_sign64(vec v, vec if_negative, vec sign) {
     return _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(v), _mm256_castsi256_pd(if_negative),

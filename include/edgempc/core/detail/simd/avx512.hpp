@@ -20,6 +20,8 @@ struct Base {
   using vec = __m512i;
   EDGEMPC_SIMD_INLINE vec load(const void* p) { return _mm512_loadu_si512(p); }
   EDGEMPC_SIMD_INLINE void store(void* p, vec v) { _mm512_storeu_si512(p, v); }
+  EDGEMPC_SIMD_INLINE void stream(void* p, vec v) { _mm512_stream_si512(static_cast<vec*>(p), v); }
+  EDGEMPC_SIMD_INLINE void fence() { _mm_sfence(); }
   // Wrapping (unsigned) sum of the lanes.
   template <class Rep, std::size_t Lanes>
   EDGEMPC_SIMD_INLINE Rep sum_words(vec v) {

@@ -12,6 +12,12 @@
 EDGEMPC_BEGIN_NAMESPACE
 namespace detail::simd {
 
+/// Vector back-ends write outputs at least this large with non-temporal (streaming) stores:
+/// such outputs would not stay in cache anyway, and skipping the read-for-ownership of every
+/// output line gives memory-bound kernels about a third more bandwidth (bench/README.md).
+/// Smaller outputs are stored normally and stay cached for the next step of a protocol.
+inline constexpr std::size_t stream_threshold_bytes = std::size_t{16} << 20;
+
 /// Kernels over raw words. Every pointer argument may alias another (in-place use), but two
 /// ranges may not partly overlap.
 template <class Rep>

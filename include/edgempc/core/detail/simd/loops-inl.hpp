@@ -8,45 +8,79 @@
 //   rep, vec, lanes, Scalar (the scalar ops for the tail), load, store, set1, add, sub, neg,
 //   mul, and reduce_lanes (horizontal sum of one vector, done with the scalar ops).
 
-template <class V>
-EDGEMPC_SIMD_TARGET void add(const typename V::rep* a, const typename V::rep* b,
-                             typename V::rep* out, std::size_t n) {
+// Element-wise kernels share one loop over an op struct (a struct, not a lambda: GCC does not
+// give a lambda its enclosing function's target attribute). Op::vec works on vectors, Op::one
+// on single words for the ends.
+template <class V, class Op, class... In>
+EDGEMPC_SIMD_TARGET void map(const Op& op, typename V::rep* out, std::size_t n, const In*... in) {
   std::size_t i = 0;
-  for (; i + V::lanes <= n; i += V::lanes) V::store(out + i, V::add(V::load(a + i), V::load(b + i)));
-  for (; i < n; ++i) out[i] = V::Scalar::add(a[i], b[i]);
+  if (n * sizeof(*out) >= stream_threshold_bytes) {
+    for (; i < n && reinterpret_cast<std::uintptr_t>(out + i) % sizeof(typename V::vec) != 0; ++i)
+      out[i] = op.one(in[i]...);
+    for (; i + V::lanes <= n; i += V::lanes) V::stream(out + i, op.vec(V::load(in + i)...));
+    V::fence();
+  }
+  for (; i + V::lanes <= n; i += V::lanes) V::store(out + i, op.vec(V::load(in + i)...));
+  for (; i < n; ++i) out[i] = op.one(in[i]...);
 }
 
-template <class V>
-EDGEMPC_SIMD_TARGET void sub(const typename V::rep* a, const typename V::rep* b,
-                             typename V::rep* out, std::size_t n) {
-  std::size_t i = 0;
-  for (; i + V::lanes <= n; i += V::lanes) V::store(out + i, V::sub(V::load(a + i), V::load(b + i)));
-  for (; i < n; ++i) out[i] = V::Scalar::sub(a[i], b[i]);
-}
+#define EDGEMPC_SIMD_OP EDGEMPC_SIMD_TARGET __attribute__((always_inline))
 
 template <class V>
-EDGEMPC_SIMD_TARGET void mul(const typename V::rep* a, const typename V::rep* b,
-                             typename V::rep* out, std::size_t n) {
-  std::size_t i = 0;
-  for (; i + V::lanes <= n; i += V::lanes) V::store(out + i, V::mul(V::load(a + i), V::load(b + i)));
-  for (; i < n; ++i) out[i] = V::Scalar::mul(a[i], b[i]);
-}
+struct AddOp {
+  EDGEMPC_SIMD_OP auto vec(typename V::vec a, typename V::vec b) const { return V::add(a, b); }
+  EDGEMPC_SIMD_OP auto one(typename V::rep a, typename V::rep b) const { return V::Scalar::add(a, b); }
+};
+template <class V>
+struct SubOp {
+  EDGEMPC_SIMD_OP auto vec(typename V::vec a, typename V::vec b) const { return V::sub(a, b); }
+  EDGEMPC_SIMD_OP auto one(typename V::rep a, typename V::rep b) const { return V::Scalar::sub(a, b); }
+};
+template <class V>
+struct MulOp {
+  EDGEMPC_SIMD_OP auto vec(typename V::vec a, typename V::vec b) const { return V::mul(a, b); }
+  EDGEMPC_SIMD_OP auto one(typename V::rep a, typename V::rep b) const { return V::Scalar::mul(a, b); }
+};
+template <class V>
+struct NegOp {
+  EDGEMPC_SIMD_OP auto vec(typename V::vec a) const { return V::neg(a); }
+  EDGEMPC_SIMD_OP auto one(typename V::rep a) const { return V::Scalar::neg(a); }
+};
+template <class V>
+struct MulAddOp {
+  typename V::vec vs;
+  typename V::rep s;
+  EDGEMPC_SIMD_OP auto vec(typename V::vec x, typename V::vec y) const { return V::add(V::mul(vs, x), y); }
+  EDGEMPC_SIMD_OP auto one(typename V::rep x, typename V::rep y) const {
+    return V::Scalar::add(V::Scalar::mul(s, x), y);
+  }
+};
 
+#undef EDGEMPC_SIMD_OP
+
+template <class V>
+EDGEMPC_SIMD_TARGET void add(const typename V::rep* a, const typename V::rep* b, typename V::rep* out,
+                             std::size_t n) {
+  map<V>(AddOp<V>{}, out, n, a, b);
+}
+template <class V>
+EDGEMPC_SIMD_TARGET void sub(const typename V::rep* a, const typename V::rep* b, typename V::rep* out,
+                             std::size_t n) {
+  map<V>(SubOp<V>{}, out, n, a, b);
+}
+template <class V>
+EDGEMPC_SIMD_TARGET void mul(const typename V::rep* a, const typename V::rep* b, typename V::rep* out,
+                             std::size_t n) {
+  map<V>(MulOp<V>{}, out, n, a, b);
+}
 template <class V>
 EDGEMPC_SIMD_TARGET void neg(const typename V::rep* a, typename V::rep* out, std::size_t n) {
-  std::size_t i = 0;
-  for (; i + V::lanes <= n; i += V::lanes) V::store(out + i, V::neg(V::load(a + i)));
-  for (; i < n; ++i) out[i] = V::Scalar::neg(a[i]);
+  map<V>(NegOp<V>{}, out, n, a);
 }
-
 template <class V>
-EDGEMPC_SIMD_TARGET void mul_add(typename V::rep s, const typename V::rep* x,
-                                 const typename V::rep* y, typename V::rep* out, std::size_t n) {
-  const auto vs = V::set1(s);
-  std::size_t i = 0;
-  for (; i + V::lanes <= n; i += V::lanes)
-    V::store(out + i, V::add(V::mul(vs, V::load(x + i)), V::load(y + i)));
-  for (; i < n; ++i) out[i] = V::Scalar::add(V::Scalar::mul(s, x[i]), y[i]);
+EDGEMPC_SIMD_TARGET void mul_add(typename V::rep s, const typename V::rep* x, const typename V::rep* y,
+                                 typename V::rep* out, std::size_t n) {
+  map<V>(MulAddOp<V>{V::set1(s), s}, out, n, x, y);
 }
 
 // Two accumulators hide the latency of the modular add, which is a dependency chain.
