@@ -60,25 +60,15 @@ class Prg {
     return s;
   }
 
-  /// A generator on a fresh random seed.
-  Prg() : Prg(random_seed()) {}
+  /// A generator on a fresh random seed (the seed itself is wiped once expanded).
+  Prg() {
+    Seed seed = random_seed();
+    init(seed);
+    secure_wipe(seed.data(), seed.size());
+  }
 
   /// The stream of `seed` under `algorithm`; errc::unsupported if this CPU cannot run it.
-  explicit Prg(const Seed& seed, PrgAlgorithm algorithm = default_prg_algorithm())
-      : algorithm_(algorithm) {
-    if (!prg_algorithm_supported(algorithm))
-      throw error(errc::unsupported, "Prg: AES-CTR needs AES-NI; use PrgAlgorithm::chacha20");
-    ensure_sodium();
-    if (algorithm == PrgAlgorithm::chacha20) {
-      std::memcpy(state_.chacha_key, seed.data(), seed_size);
-    } else {
-#if EDGEMPC_HAVE_X86_BACKENDS
-      detail::aesni::expand_key(seed.data(), state_.aes.keys);
-      state_.aes.iv_lo = detail::load_le<std::uint64_t>(seed.data() + 16);
-      state_.aes.iv_hi = detail::load_le<std::uint64_t>(seed.data() + 24);
-#endif
-    }
-  }
+  explicit Prg(const Seed& seed, PrgAlgorithm algorithm = default_prg_algorithm()) { init(seed, algorithm); }
 
   // A copy would replay the same stream, so there is none; a move leaves the source unusable.
   Prg(const Prg&) = delete;
@@ -131,6 +121,22 @@ class Prg {
   static constexpr std::size_t chunk_size = 64;
   // AES counts blocks as first_block + i in 64 bits, so chunks stay below 2^62.
   static constexpr std::uint64_t max_chunks = std::uint64_t{1} << 62;
+
+  void init(const Seed& seed, PrgAlgorithm algorithm = default_prg_algorithm()) {
+    algorithm_ = algorithm;
+    if (!prg_algorithm_supported(algorithm))
+      throw error(errc::unsupported, "Prg: AES-CTR needs AES-NI; use PrgAlgorithm::chacha20");
+    ensure_sodium();
+    if (algorithm == PrgAlgorithm::chacha20) {
+      std::memcpy(state_.chacha_key, seed.data(), seed_size);
+    } else {
+#if EDGEMPC_HAVE_X86_BACKENDS
+      detail::aesni::expand_key(seed.data(), state_.aes.keys);
+      state_.aes.iv_lo = detail::load_le<std::uint64_t>(seed.data() + 16);
+      state_.aes.iv_hi = detail::load_le<std::uint64_t>(seed.data() + 24);
+#endif
+    }
+  }
 
   void generate(std::uint8_t* out, std::size_t chunks) {
     if (chunks > max_chunks - next_chunk_)

@@ -14,6 +14,7 @@
 #include <cpuid.h>
 
 #include "edgempc/core/detail/intrinsics.hpp"
+#include "edgempc/core/sodium.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
 namespace detail::aesni {
@@ -51,8 +52,7 @@ EDGEMPC_AES_TARGET inline void expand_key(const std::uint8_t key[16], RoundKeys&
   rk[9] = expand_step(rk[8], _mm_aeskeygenassist_si128(rk[8], 0x1b));
   rk[10] = expand_step(rk[9], _mm_aeskeygenassist_si128(rk[9], 0x36));
   std::memcpy(out.bytes, rk, sizeof rk);
-  volatile unsigned char* wipe = reinterpret_cast<volatile unsigned char*>(rk);
-  for (std::size_t i = 0; i < sizeof rk; ++i) wipe[i] = 0;
+  secure_wipe(rk, sizeof rk);
 }
 
 // W counter blocks ctr, ctr+1, ... encrypted side by side: independent blocks keep the AES
@@ -77,6 +77,7 @@ EDGEMPC_AES_TARGET inline void ctr_segment(const RoundKeys& keys, std::uint64_t 
     encrypt_counters(rk, ctr, out + 16 * b, std::make_index_sequence<8>{});
   for (; b < n; ++b, ctr = _mm_add_epi64(ctr, _mm_set_epi64x(0, 1)))
     encrypt_counters(rk, ctr, out + 16 * b, std::make_index_sequence<1>{});
+  secure_wipe(rk, sizeof rk);  // the round keys must not outlive the Prg on the stack
 }
 
 EDGEMPC_AVX512_WARNINGS_OFF
@@ -112,6 +113,7 @@ EDGEMPC_VAES_TARGET inline void ctr_segment_vaes(const RoundKeys& keys, std::uin
   std::size_t b = 0;
   for (; b + 16 <= n; b += 16, ctr = _mm512_add_epi64(ctr, step))
     encrypt_counters512(rk, ctr, out + 16 * b, std::make_index_sequence<4>{});
+  secure_wipe(rk, sizeof rk);
   if (b < n) ctr_segment(keys, lo + b, hi, out + 16 * b, n - b);
 }
 
