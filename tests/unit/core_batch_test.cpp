@@ -127,6 +127,9 @@ TEST_CASE("back-end selection", "[core]") {
   REQUIRE(active_backend() == active_backend());  // chosen once
 #if defined(EDGEMPC_FORCE_BACKEND_PORTABLE)
   REQUIRE(active_backend() == Backend::portable);  // pinned at build time
+#elif defined(EDGEMPC_DISABLE_X86_BACKENDS)
+  REQUIRE(backends == std::vector<Backend>{Backend::portable});
+  REQUIRE(active_backend() == Backend::portable);
 #else
   REQUIRE(active_backend() == backends.back());  // the widest one this CPU runs
 #endif
