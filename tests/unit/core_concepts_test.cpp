@@ -14,8 +14,8 @@ struct NotADomain {
 struct OnlyArithmetic {
   using rep_type = std::uint64_t;
   std::uint64_t v;
-  friend OnlyArithmetic operator+(OnlyArithmetic a, OnlyArithmetic) { return a; }
-  friend bool operator==(OnlyArithmetic, OnlyArithmetic) = default;
+  [[maybe_unused]] friend OnlyArithmetic operator+(OnlyArithmetic a, OnlyArithmetic) { return a; }
+  [[maybe_unused]] friend bool operator==(OnlyArithmetic, OnlyArithmetic) = default;
 };
 }  // namespace
 
