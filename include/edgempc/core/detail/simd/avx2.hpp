@@ -20,15 +20,6 @@ struct Base {
   EDGEMPC_SIMD_INLINE void store(void* p, vec v) { _mm256_storeu_si256(static_cast<vec*>(p), v); }
   EDGEMPC_SIMD_INLINE void stream(void* p, vec v) { _mm256_stream_si256(static_cast<vec*>(p), v); }
   EDGEMPC_SIMD_INLINE void fence() { _mm_sfence(); }
-  // Wrapping (unsigned) sum of the lanes.
-  template <class Rep, std::size_t Lanes>
-  EDGEMPC_SIMD_INLINE Rep sum_words(vec v) {
-    alignas(32) Rep l[Lanes];
-    store(l, v);
-    Rep s = 0;
-    for (Rep x : l) s = static_cast<Rep>(s + x);
-    return s;
-  }
   // Picks `if_negative` in the lanes whose 64-bit value has its top bit set.
   EDGEMPC_SIMD_INLINE vec select_by_sign64(vec v, vec if_negative, vec sign) {
     return _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(v), _mm256_castsi256_pd(if_negative),
@@ -68,11 +59,6 @@ struct M61 : Base {
     t = _mm256_add_epi64(t, _mm256_slli_epi64(_mm256_and_si256(mid, set1((rep{1} << 29) - 1)), 32));
     return cond_sub_p(_mm256_add_epi64(_mm256_and_si256(t, set1(p)), _mm256_srli_epi64(t, 61)));
   }
-  EDGEMPC_SIMD_INLINE rep reduce_lanes(vec v) {
-    alignas(32) rep l[lanes];
-    store(l, v);
-    return Scalar::add(Scalar::add(l[0], l[1]), Scalar::add(l[2], l[3]));
-  }
 };
 
 struct Z64 : Base {
@@ -89,7 +75,6 @@ struct Z64 : Base {
                                        _mm256_mul_epu32(_mm256_srli_epi64(a, 32), b));
     return _mm256_add_epi64(_mm256_mul_epu32(a, b), _mm256_slli_epi64(cross, 32));
   }
-  EDGEMPC_SIMD_INLINE rep reduce_lanes(vec v) { return sum_words<rep, lanes>(v); }
 };
 
 struct Z32 : Base {
@@ -101,7 +86,6 @@ struct Z32 : Base {
   EDGEMPC_SIMD_INLINE vec sub(vec a, vec b) { return _mm256_sub_epi32(a, b); }
   EDGEMPC_SIMD_INLINE vec neg(vec a) { return _mm256_sub_epi32(_mm256_setzero_si256(), a); }
   EDGEMPC_SIMD_INLINE vec mul(vec a, vec b) { return _mm256_mullo_epi32(a, b); }
-  EDGEMPC_SIMD_INLINE rep reduce_lanes(vec v) { return sum_words<rep, lanes>(v); }
 };
 
 #include "edgempc/core/detail/simd/loops-inl.hpp"

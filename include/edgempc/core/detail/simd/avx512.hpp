@@ -22,15 +22,6 @@ struct Base {
   EDGEMPC_SIMD_INLINE void store(void* p, vec v) { _mm512_storeu_si512(p, v); }
   EDGEMPC_SIMD_INLINE void stream(void* p, vec v) { _mm512_stream_si512(static_cast<vec*>(p), v); }
   EDGEMPC_SIMD_INLINE void fence() { _mm_sfence(); }
-  // Wrapping (unsigned) sum of the lanes.
-  template <class Rep, std::size_t Lanes>
-  EDGEMPC_SIMD_INLINE Rep sum_words(vec v) {
-    alignas(64) Rep l[Lanes];
-    store(l, v);
-    Rep s = 0;
-    for (Rep x : l) s = static_cast<Rep>(s + x);
-    return s;
-  }
 };
 
 /// Z_p, p = 2^61 - 1; the same folding as the AVX2 kernel (see avx2.hpp), with unsigned min
@@ -60,13 +51,6 @@ struct M61 : Base {
     t = _mm512_add_epi64(t, _mm512_slli_epi64(_mm512_and_si512(mid, set1((rep{1} << 29) - 1)), 32));
     return cond_sub_p(_mm512_add_epi64(_mm512_and_si512(t, set1(p)), _mm512_srli_epi64(t, 61)));
   }
-  EDGEMPC_SIMD_INLINE rep reduce_lanes(vec v) {
-    alignas(64) rep l[lanes];
-    store(l, v);
-    rep s = 0;
-    for (rep x : l) s = Scalar::add(s, x);
-    return s;
-  }
 };
 
 struct Z64 : Base {
@@ -78,9 +62,6 @@ struct Z64 : Base {
   EDGEMPC_SIMD_INLINE vec sub(vec a, vec b) { return _mm512_sub_epi64(a, b); }
   EDGEMPC_SIMD_INLINE vec neg(vec a) { return _mm512_sub_epi64(_mm512_setzero_si512(), a); }
   EDGEMPC_SIMD_INLINE vec mul(vec a, vec b) { return _mm512_mullo_epi64(a, b); }
-  // Not _mm512_reduce_add_epi64: GCC 12 adds the lanes as signed integers, and a wrapping
-  // sum would be undefined behaviour.
-  EDGEMPC_SIMD_INLINE rep reduce_lanes(vec v) { return sum_words<rep, lanes>(v); }
 };
 
 struct Z32 : Base {
@@ -92,7 +73,6 @@ struct Z32 : Base {
   EDGEMPC_SIMD_INLINE vec sub(vec a, vec b) { return _mm512_sub_epi32(a, b); }
   EDGEMPC_SIMD_INLINE vec neg(vec a) { return _mm512_sub_epi32(_mm512_setzero_si512(), a); }
   EDGEMPC_SIMD_INLINE vec mul(vec a, vec b) { return _mm512_mullo_epi32(a, b); }
-  EDGEMPC_SIMD_INLINE rep reduce_lanes(vec v) { return sum_words<rep, lanes>(v); }
 };
 
 #include "edgempc/core/detail/simd/loops-inl.hpp"

@@ -6,7 +6,7 @@
 // attribute and includes it inside its own namespace, so the same loops are compiled for AVX2
 // and for AVX-512 without a line written twice. V provides:
 //   rep, vec, lanes, Scalar (the scalar ops for the tail), load, store, set1, add, sub, neg,
-//   mul, and reduce_lanes (horizontal sum of one vector, done with the scalar ops).
+//   mul, stream (a non-temporal store to an aligned address) and fence (orders those stores).
 
 // Element-wise kernels share one loop over an op struct (a struct, not a lambda: GCC does not
 // give a lambda its enclosing function's target attribute). Op::vec works on vectors, Op::one
@@ -83,6 +83,17 @@ EDGEMPC_SIMD_TARGET void mul_add(typename V::rep s, const typename V::rep* x, co
   map<V>(MulAddOp<V>{V::set1(s), s}, out, n, x, y);
 }
 
+// Horizontal sum of one vector with the scalar ops. (Not _mm512_reduce_add_epi64 and the
+// like: GCC 12 adds the lanes as signed integers, so a wrapping ring sum would be undefined.)
+template <class V>
+EDGEMPC_SIMD_TARGET typename V::rep reduce_lanes(typename V::vec v) {
+  alignas(sizeof(typename V::vec)) typename V::rep lane[V::lanes];
+  V::store(lane, v);
+  typename V::rep total = 0;
+  for (auto x : lane) total = V::Scalar::add(total, x);
+  return total;
+}
+
 // Two accumulators hide the latency of the modular add, which is a dependency chain.
 template <class V>
 EDGEMPC_SIMD_TARGET typename V::rep sum(const typename V::rep* a, std::size_t n) {
@@ -92,7 +103,7 @@ EDGEMPC_SIMD_TARGET typename V::rep sum(const typename V::rep* a, std::size_t n)
     acc0 = V::add(acc0, V::load(a + i));
     acc1 = V::add(acc1, V::load(a + i + V::lanes));
   }
-  auto total = V::reduce_lanes(V::add(acc0, acc1));
+  auto total = reduce_lanes<V>(V::add(acc0, acc1));
   for (; i < n; ++i) total = V::Scalar::add(total, a[i]);
   return total;
 }
@@ -106,7 +117,7 @@ EDGEMPC_SIMD_TARGET typename V::rep dot(const typename V::rep* a, const typename
     acc0 = V::add(acc0, V::mul(V::load(a + i), V::load(b + i)));
     acc1 = V::add(acc1, V::mul(V::load(a + i + V::lanes), V::load(b + i + V::lanes)));
   }
-  auto total = V::reduce_lanes(V::add(acc0, acc1));
+  auto total = reduce_lanes<V>(V::add(acc0, acc1));
   for (; i < n; ++i) total = V::Scalar::add(total, V::Scalar::mul(a[i], b[i]));
   return total;
 }
