@@ -3,5 +3,6 @@
 #pragma once
 
 #include "edgempc/core.hpp"
+#include "edgempc/net.hpp"
 #include "edgempc/error.hpp"
 #include "edgempc/version.hpp"

@@ -29,6 +29,7 @@ enum class errc : int {
   inconsistent_shares = 12,   ///< shares that do not lie on one polynomial
   unsupported = 13,           ///< the feature is not available on this machine or build
   crypto_failure = 14,        ///< libsodium failed to initialise or an operation failed
+  message_too_large = 15,     ///< a message or frame above the configured maximum size
 };
 
 namespace detail {
@@ -53,6 +54,7 @@ class error_category_impl final : public std::error_category {
       case errc::inconsistent_shares: return "inconsistent shares";
       case errc::unsupported: return "unsupported";
       case errc::crypto_failure: return "cryptographic library failure";
+      case errc::message_too_large: return "message too large";
     }
     return "unknown edgempc error";
   }

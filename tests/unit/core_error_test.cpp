@@ -13,7 +13,7 @@ TEST_CASE("edgempc::error carries a stable code in the edgempc category", "[core
   const std::system_error& base = e;  // catchable as the standard type
   REQUIRE(base.code() == edgempc::make_error_code(edgempc::errc::malformed_message));
   REQUIRE(e.code() != edgempc::errc::out_of_range);
-  for (int c = 1; c <= 14; ++c)
+  for (int c = 1; c <= 15; ++c)
     REQUIRE(edgempc::error_category().message(c) != "unknown edgempc error");
   REQUIRE(edgempc::error_category().message(999) == "unknown edgempc error");
 }
