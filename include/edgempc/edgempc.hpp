@@ -4,5 +4,6 @@
 
 #include "edgempc/core.hpp"
 #include "edgempc/net.hpp"
+#include "edgempc/party.hpp"
 #include "edgempc/error.hpp"
 #include "edgempc/version.hpp"
