@@ -6,5 +6,6 @@
 #include "edgempc/net/local_network.hpp"
 #include "edgempc/net/noise.hpp"
 #include "edgempc/net/secure.hpp"
+#include "edgempc/net/simulated.hpp"
 #include "edgempc/net/tcp.hpp"
 #include "edgempc/net/transport.hpp"
