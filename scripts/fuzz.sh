@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Builds the libFuzzer targets with clang and runs each for RUNS executions (default 10
+# million) from the seeds in fuzz/corpus/<target>/; new inputs go to build/fuzz/corpus/.
+# A crash leaves its input as crash-* in the current directory and fails the script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs="${RUNS:-10000000}"
+cmake -S . -B build/fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DEDGEMPC_FUZZ=ON -DEDGEMPC_BUILD_TESTS=OFF -DEDGEMPC_BUILD_EXAMPLES=OFF -DEDGEMPC_BUILD_BENCHMARKS=OFF
+cmake --build build/fuzz -j"$(nproc)"
+for seeds in fuzz/corpus/*/; do
+  name="$(basename "$seeds")"
+  mkdir -p "build/fuzz/corpus/$name"
+  echo "== fuzz_$name: $runs runs"
+  "build/fuzz/fuzz/fuzz_$name" -runs="$runs" -max_len=140000 -print_final_stats=1 \
+    "build/fuzz/corpus/$name" "$seeds"
+done
