@@ -13,7 +13,6 @@
 
 #include <edgempc/net.hpp>
 
-#include <atomic>
 #include <memory>
 #include <thread>
 
@@ -95,10 +94,10 @@ void stream(benchmark::State& state, Pair<T> p) {
   const auto size = static_cast<std::size_t>(state.range(0));
   const std::size_t batch = std::max<std::size_t>(4, (std::size_t{8} << 20) / size);  // >= 8 MiB per batch
   const std::vector<std::uint8_t> message(size, 0x5a);
-  std::atomic<bool> done{false};
   std::thread sink([&] {
-    while (!done.load()) {
-      for (std::size_t i = 0; i < batch; ++i) benchmark::DoNotOptimize(p.b->receive(0, 60s));
+    for (;;) {
+      for (std::size_t i = 0; i < batch; ++i)
+        if (p.b->receive(0, 60s).empty()) return;  // the stop signal, sent between batches
       p.b->send(0, std::vector<std::uint8_t>{1});
     }
   });
@@ -106,9 +105,7 @@ void stream(benchmark::State& state, Pair<T> p) {
     for (std::size_t i = 0; i < batch; ++i) p.a->send(1, message);
     benchmark::DoNotOptimize(p.a->receive(1, 60s));
   }
-  done.store(true);
-  for (std::size_t i = 0; i < batch; ++i) p.a->send(1, message);  // let the sink finish its loop
-  (void)p.a->receive(1, 60s);
+  p.a->send(1, std::span<const std::uint8_t>{});
   sink.join();
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * batch * size));
 }
