@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Builds the libFuzzer targets with clang and runs each for RUNS executions (default 10
 # million) from the seeds in fuzz/corpus/<target>/; new inputs go to build/fuzz/corpus/.
-# A crash leaves its input as crash-* in the current directory and fails the script.
+# A crash leaves its input as build/fuzz/crash-* and fails the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,5 +15,6 @@ for seeds in fuzz/corpus/*/; do
   mkdir -p "build/fuzz/corpus/$name"
   echo "== fuzz_$name: $runs runs"
   "build/fuzz/fuzz/fuzz_$name" -runs="$runs" -max_len=140000 -print_final_stats=1 \
+    -artifact_prefix=build/fuzz/ \
     "build/fuzz/corpus/$name" "$seeds"
 done
