@@ -138,19 +138,21 @@ class SecureTransport {
     detail::check_peer(id(), parties(), to);
     detail::check_message_size(message.size(), max_message_size());
     auto& peer = ready_peer(to);
-    std::vector<std::uint8_t> frame(detail::secure_frame_size(message.size()));
+    // Every byte of the frame is written below, so it is not zero-filled first.
+    const std::size_t frame_size = detail::secure_frame_size(message.size());
+    const auto frame = std::make_unique_for_overwrite<std::uint8_t[]>(frame_size);
     {
       std::lock_guard lock(peer.send_mutex);
-      detail::store_le<std::uint64_t>(frame.data(), peer.send.nonce());
+      detail::store_le<std::uint64_t>(frame.get(), peer.send.nonce());
       std::size_t in = 0, out = detail::secure_header;
       do {
         const std::size_t len = std::min(detail::secure_chunk_plain, message.size() - in);
-        peer.send.encrypt_with_ad({}, message.subspan(in, len), frame.data() + out);
+        peer.send.encrypt_with_ad({}, message.subspan(in, len), frame.get() + out);
         in += len;
         out += len + noise::tag_len;
       } while (in < message.size());
       // Sent under the lock: frames must reach the inner transport in nonce order.
-      inner_.send(to, frame);
+      inner_.send(to, std::span<const std::uint8_t>(frame.get(), frame_size));
     }
     counters_.count_sent(message.size());
   }
