@@ -8,7 +8,9 @@
 // key exchange, encryption and peer pinning; use TcpTransport alone only on a trusted network or
 // for tests. What TcpTransport does guarantee against a hostile peer: a bad hello, a frame
 // length above max_message_size() or a silent connector never crashes it, never hangs it and
-// never makes it allocate the length the peer wrote.
+// never makes it allocate the length the peer wrote. What it does not bound: there is no flow
+// control, so a peer that sends faster than this party receives makes its inbox grow (each
+// message at most max_message_size(), but any number of them).
 //
 // Life cycle. Nothing blocks on the network except connect():
 //   TcpTransport t({.id = i, .parties = n});     // binds and listens (port 0: the OS picks)
