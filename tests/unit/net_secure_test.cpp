@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "net_conformance.hpp"
+#include "net_tcp_mesh.hpp"
 
 using namespace edgempc;
 using namespace std::chrono_literals;
@@ -170,4 +171,20 @@ TEST_CASE("key files: save, load, permissions, malformed files", "[net]") {
     test::require_errc(errc::malformed_message, [&] { (void)load_public_key(dir / "bad.pub"); });
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("SecureTransport over TCP on 127.0.0.1 passes the transport conformance suite", "[net]") {
+  constexpr std::size_t n = 3;
+  auto tcp = test::make_mesh(n);
+  std::vector<KeyPair> keys;
+  std::vector<PublicKey> pub;
+  for (std::size_t i = 0; i < n; ++i) {
+    keys.push_back(KeyPair::generate());
+    pub.push_back(keys.back().public_key());
+  }
+  std::vector<std::unique_ptr<SecureTransport<TcpTransport>>> secure;
+  for (std::size_t i = 0; i < n; ++i)
+    secure.push_back(std::make_unique<SecureTransport<TcpTransport>>(*tcp[i], keys[i], pub));
+  test::on_all_parties(n, [&](PartyId i) { secure[i]->handshake(10s); });
+  test::transport_conformance(secure);
 }

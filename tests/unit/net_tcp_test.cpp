@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "net_conformance.hpp"
+#include "net_tcp_mesh.hpp"
 
 using namespace edgempc;
 using namespace std::chrono_literals;
@@ -20,42 +21,17 @@ using test::expect;
 using test::on_all_parties;
 using test::pattern;
 using test::require_errc;
+using test::Mesh;
+using test::connect_all;
+using test::endpoints_of;
+using test::make_mesh;
+using test::options;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Mesh = std::vector<std::unique_ptr<TcpTransport>>;
 using Bytes = std::vector<std::uint8_t>;
 using boost::asio::ip::tcp;
-
-TcpOptions options(PartyId id, std::size_t parties, std::size_t max_message_size = std::size_t{1} << 30,
-                   std::chrono::milliseconds connect_timeout = 10s) {
-  TcpOptions o;
-  o.id = id;
-  o.parties = parties;
-  o.max_message_size = max_message_size;
-  o.connect_timeout = connect_timeout;
-  return o;
-}
-
-std::vector<TcpEndpoint> endpoints_of(const Mesh& ps) {
-  std::vector<TcpEndpoint> all;
-  for (const auto& p : ps) all.push_back({"127.0.0.1", p->local_port()});
-  return all;
-}
-
-/// Every party calls connect() on its own thread at once, as separate processes would.
-void connect_all(Mesh& ps) {
-  const auto all = endpoints_of(ps);
-  on_all_parties(ps.size(), [&](PartyId i) { ps[i]->connect(all); });
-}
-
-Mesh make_mesh(std::size_t n, std::size_t max_message_size = std::size_t{1} << 30) {
-  Mesh ps;
-  for (PartyId i = 0; i < n; ++i) ps.push_back(std::make_unique<TcpTransport>(options(i, n, max_message_size)));
-  connect_all(ps);
-  return ps;
-}
 
 /// A port nothing listens on: the OS hands out a free one, which is closed again at once.
 std::uint16_t unused_port() {

@@ -6,6 +6,7 @@
 #include <edgempc/party.hpp>
 
 #include "net_conformance.hpp"
+#include "net_tcp_mesh.hpp"
 #include "reference.hpp"
 
 using namespace edgempc;
@@ -112,4 +113,18 @@ TEST_CASE("Party: malformed and missing messages are errors, not hangs", "[net]"
     test::require_errc(errc::invalid_argument, [&] { a.send_bytes(0, std::vector<std::uint8_t>(1)); });
     test::require_errc(errc::invalid_argument, [&] { (void)a.gather<Mersenne61>(2, values_of(0, 1)); });
   }
+}
+
+TEST_CASE("Party over TCP on 127.0.0.1: exchange, gather and forks", "[net]") {
+  constexpr std::size_t n = 3;
+  auto tcp = test::make_mesh(n);
+  test::on_all_parties(n, [&](PartyId me) {
+    Party party(*tcp[me], 10s);
+    const auto all = party.exchange_all<Mersenne61>(values_of(me, 1000));
+    for (PartyId p = 0; p < n; ++p) test::expect(all[p] == values_of(p, 1000), "exchange_all over TCP");
+    Party sub = party.fork();
+    const auto gathered = sub.gather<Mersenne61>(0, values_of(me, 5));
+    if (me == 0)
+      for (PartyId p = 0; p < n; ++p) test::expect(gathered[p] == values_of(p, 5), "gather over TCP");
+  });
 }
