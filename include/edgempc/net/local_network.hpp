@@ -81,7 +81,7 @@ class LocalTransport {
     detail::check_peer(id_, parties(), from);
     auto& box = hub_->box(from, id_);
     std::unique_lock lock(box.mutex);
-    if (!box.arrived.wait_for(lock, timeout, [&] { return !box.messages.empty() || box.sender_gone; }))
+    if (!detail::spin_then_wait(lock, box.arrived, timeout, [&] { return !box.messages.empty() || box.sender_gone; }))
       throw error(errc::peer_timeout, "LocalTransport: no message from party " + std::to_string(from));
     if (box.messages.empty())
       throw error(errc::connection_lost, "LocalTransport: party " + std::to_string(from) + " has gone");

@@ -258,8 +258,8 @@ class TcpTransport {
     Peer& p = *peers_[peer];
     std::unique_lock lock(p.mutex);
     if (p.state == PeerState::waiting) check_open(p, peer);
-    if (!p.arrived.wait_for(lock, detail::clamp_wait(timeout),
-                            [&] { return !p.inbox.empty() || p.state == PeerState::closed; }))
+    if (!detail::spin_then_wait(lock, p.arrived, timeout,
+                                [&] { return !p.inbox.empty() || p.state == PeerState::closed; }))
       throw error(errc::peer_timeout, "TcpTransport: no message from party " + std::to_string(peer) + " within " +
                                           std::to_string(timeout.count()) + " ms");
     if (p.inbox.empty()) throw error(p.close_code, p.close_reason);

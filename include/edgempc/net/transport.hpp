@@ -29,8 +29,12 @@
 // once is not allowed. Empty messages are messages.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -77,6 +81,30 @@ inline void check_message_size(std::size_t size, std::size_t max) {
   if (size > max)
     throw error(errc::message_too_large,
                 "transport: message of " + std::to_string(size) + " bytes, at most " + std::to_string(max));
+}
+
+/// Like `cv.wait_for(lock, timeout, ready)`, but polls `ready` for up to `spin` first. A thread
+/// that blocks at once pays the scheduler's wake-up latency on every message (tens of
+/// microseconds on a virtual machine), which dominates a protocol round on a fast link; a short
+/// poll catches the reply of a peer that is already computing it. Polling yields the core, so
+/// a peer sharing it still runs.
+/// Timeouts are clamped to [0, 10 years], so that milliseconds::max() cannot overflow a clock.
+template <class Ready>
+[[nodiscard]] bool spin_then_wait(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
+                                  std::chrono::milliseconds timeout, Ready ready,
+                                  std::chrono::microseconds spin = std::chrono::microseconds(50)) {
+  if (ready()) return true;
+  constexpr std::chrono::milliseconds longest = std::chrono::hours(24 * 365 * 10);
+  timeout = std::clamp(timeout, std::chrono::milliseconds(0), longest);
+  const auto start = std::chrono::steady_clock::now();
+  const auto spin_end = start + std::min<std::chrono::microseconds>(spin, timeout);
+  while (std::chrono::steady_clock::now() < spin_end) {
+    lock.unlock();
+    std::this_thread::yield();
+    lock.lock();
+    if (ready()) return true;
+  }
+  return cv.wait_until(lock, start + timeout, ready);
 }
 
 /// TransportStats kept with atomics: send and receive may run on two threads at once.
