@@ -60,6 +60,21 @@ void require_errc(edgempc::errc code, F&& f) {
   }
 }
 
+/// Every message sent was received, once: totals over all parties agree (true after each
+/// section of the suite, which leaves no message in flight).
+template <class T>
+bool nothing_lost(const std::vector<std::unique_ptr<T>>& ps) {
+  std::uint64_t sent = 0, received = 0, bytes_sent = 0, bytes_received = 0;
+  for (const auto& p : ps) {
+    const auto s = p->stats();
+    sent += s.messages_sent;
+    received += s.messages_received;
+    bytes_sent += s.bytes_sent;
+    bytes_received += s.bytes_received;
+  }
+  return sent == received && bytes_sent == bytes_received;
+}
+
 template <class T>
 void transport_conformance(std::vector<std::unique_ptr<T>>& ps) {
   static_assert(edgempc::Transport<T>);

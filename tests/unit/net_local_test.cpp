@@ -13,6 +13,7 @@ TEST_CASE("LocalNetwork passes the transport conformance suite", "[net]") {
   CAPTURE(n);
   auto parties = make_local_network(n);
   test::transport_conformance(parties);
+  REQUIRE(test::nothing_lost(parties));
 }
 
 TEST_CASE("LocalNetwork: a party that goes away is connection_lost after its last message", "[net]") {

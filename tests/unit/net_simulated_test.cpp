@@ -6,6 +6,7 @@
 #include <edgempc/net/simulated.hpp>
 
 #include "net_conformance.hpp"
+#include "net_secure_group.hpp"
 
 using namespace edgempc;
 using namespace std::chrono_literals;
@@ -24,6 +25,7 @@ TEST_CASE("SimulatedTransport passes the transport conformance suite", "[net]") 
   auto net = make_local_network(n);
   auto sim = simulated(net, LinkModel{std::chrono::microseconds(100), 0});
   test::transport_conformance(sim);
+  REQUIRE(net[0]->stats().bytes_sent == sim[0]->stats().bytes_sent + 8 * sim[0]->stats().messages_sent);
 }
 
 TEST_CASE("SimulatedTransport adds its latency and caps the bandwidth", "[net]") {
@@ -64,17 +66,9 @@ TEST_CASE("SimulatedTransport adds its latency and caps the bandwidth", "[net]")
 }
 
 TEST_CASE("wrappers stack: Secure over Simulated over LocalNetwork", "[net]") {
-  constexpr std::size_t n = 3;
-  auto net = make_local_network(n);
+  auto net = make_local_network(3);
   auto sim = simulated(net, LinkModel{std::chrono::microseconds(50), 0});
-  std::vector<KeyPair> keys;
-  std::vector<PublicKey> pub;
-  for (std::size_t i = 0; i < n; ++i) {
-    keys.push_back(KeyPair::generate());
-    pub.push_back(keys.back().public_key());
-  }
-  std::vector<std::unique_ptr<SecureTransport<Sim>>> secure;
-  for (std::size_t i = 0; i < n; ++i) secure.push_back(std::make_unique<SecureTransport<Sim>>(*sim[i], keys[i], pub));
-  test::on_all_parties(n, [&](PartyId i) { secure[i]->handshake(5s); });
+  auto secure = test::secure_over(sim);
   test::transport_conformance(secure);
+  REQUIRE(test::nothing_lost(secure));
 }

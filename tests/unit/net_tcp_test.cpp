@@ -410,4 +410,5 @@ TEST_CASE("TCP: connect() gives peer_timeout when a peer never comes up", "[net]
 TEST_CASE("TCP: the transport conformance suite, 3 parties", "[net]") {
   auto ps = make_mesh(3);
   test::transport_conformance(ps);
+  REQUIRE(test::nothing_lost(ps));
 }

@@ -61,6 +61,7 @@ TEST_CASE("Party: typed send and receive, broadcast, exchange and gather", "[net
 TEST_CASE("Party: forked sub-channels running at the same time never mix messages", "[net]") {
   constexpr std::size_t n = 3, messages = 200;
   auto net = make_local_network(n);
+  std::vector<std::uint64_t> received(n);
   test::on_all_parties(n, [&](PartyId me) {
     Party party(*net[me], 10s);
     std::vector<Party<LocalTransport>> subs;
@@ -79,7 +80,10 @@ TEST_CASE("Party: forked sub-channels running at the same time never mix message
         }
       }
     });
+    for (const auto& sub : subs) received[me] += sub.stats().messages_received;
   });
+  for (PartyId p = 0; p < n; ++p) REQUIRE(received[p] == 4 * messages * (n - 1));
+  REQUIRE(test::nothing_lost(net));
 }
 
 TEST_CASE("Party: malformed and missing messages are errors, not hangs", "[net]") {
@@ -127,4 +131,5 @@ TEST_CASE("Party over TCP on 127.0.0.1: exchange, gather and forks", "[net]") {
     if (me == 0)
       for (PartyId p = 0; p < n; ++p) test::expect(gathered[p] == values_of(p, 5), "gather over TCP");
   });
+  REQUIRE(test::nothing_lost(tcp));
 }
