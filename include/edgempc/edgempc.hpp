@@ -5,5 +5,8 @@
 #include "edgempc/core.hpp"
 #include "edgempc/net.hpp"
 #include "edgempc/party.hpp"
+#include "edgempc/sharing.hpp"
+#include "edgempc/beaver.hpp"
+#include "edgempc/protocols.hpp"
 #include "edgempc/error.hpp"
 #include "edgempc/version.hpp"

@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
+// The arithmetic protocols: opening, statistics, honest-majority multiplication, truncation.
+#pragma once
+
+#include "edgempc/protocols/honest_majority.hpp"
+#include "edgempc/protocols/open.hpp"
+#include "edgempc/protocols/statistics.hpp"
+#include "edgempc/protocols/truncation.hpp"
