@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Builds the benchmarks in Release and runs one of them: ./scripts/bench.sh [core|net] [flags]
+# Builds the benchmarks in Release and runs one of them: ./scripts/bench.sh [core|net|mpc|device|clean] [flags]
 # (default core); the flags go to Google Benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."

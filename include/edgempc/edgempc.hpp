@@ -3,6 +3,8 @@
 #pragma once
 
 #include "edgempc/core.hpp"
+#include "edgempc/device.hpp"
+#include "edgempc/clean.hpp"
 #include "edgempc/net.hpp"
 #include "edgempc/party.hpp"
 #include "edgempc/sharing.hpp"
