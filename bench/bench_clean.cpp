@@ -55,10 +55,9 @@ void operator delete[](void* p, std::size_t) noexcept { operator delete(p); }
 
 namespace {
 
-#ifdef EDGEMPC_BENCH_DATA_DIR
+#ifdef EDGEMPC_BENCH_DATA_DIR  // set by bench/CMakeLists.txt
 const std::string data_file = EDGEMPC_BENCH_DATA_DIR "/air_quality_uci.csv";
-#else
-// bench/CMakeLists.txt passes no data directory; the file sits in examples/data beside bench/.
+#else  // a build by hand: the file sits in examples/data beside bench/
 const std::string data_file =
     (std::filesystem::path(__FILE__).parent_path().parent_path() / "examples" / "data" / "air_quality_uci.csv")
         .string();
