@@ -10,5 +10,7 @@
 #include "edgempc/sharing.hpp"
 #include "edgempc/beaver.hpp"
 #include "edgempc/protocols.hpp"
+#include "edgempc/ot.hpp"
+#include "edgempc/gc.hpp"
 #include "edgempc/error.hpp"
 #include "edgempc/version.hpp"
