@@ -5,7 +5,8 @@
 //
 // A Work object is made per party by `make(me)`; it has prepare() (untimed: fresh triples,
 // fresh inputs) and run(party) (timed). Party 0 times state's iterations; the others run the
-// same number of iterations in lock step, which the protocol's own messages enforce.
+// same number of iterations in lock step, which the protocol's own messages enforce. A Work may
+// also have setup(party), run once per party before the iterations (e.g. base OTs), untimed.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -26,6 +27,11 @@ namespace bench {
 
 using edgempc::PartyId;
 
+template <class W, class P>
+void setup(W& work, P& party) {
+  if constexpr (requires { work.setup(party); }) work.setup(party);
+}
+
 inline void report(benchmark::State& state, const edgempc::ChannelStats& s, double ops_per_iteration) {
   const auto it = static_cast<double>(state.iterations());
   state.SetItemsProcessed(static_cast<std::int64_t>(it * ops_per_iteration));
@@ -43,6 +49,7 @@ void run_local(benchmark::State& state, std::size_t n, Make make, double ops_per
       try {
         edgempc::Party party(*net[me]);
         auto work = make(me);
+        setup(work, party);
         for (std::size_t i = 0; i < iterations; ++i) {
           work.prepare();
           work.run(party);
@@ -54,6 +61,7 @@ void run_local(benchmark::State& state, std::size_t n, Make make, double ops_per
     });
   edgempc::Party party(*net[0]);
   auto work = make(0);
+  setup(work, party);
   for (auto _ : state) {
     state.PauseTiming();
     work.prepare();
@@ -113,6 +121,7 @@ void run_tcp_processes(benchmark::State& state, std::size_t n, Make make, double
         tcp.connect(all);
         edgempc::Party party(tcp);
         auto work = make(me);
+        setup(work, party);
         for (std::uint64_t i = 0; i < count; ++i) {
           work.prepare();
           work.run(party);
@@ -145,6 +154,7 @@ void run_tcp_processes(benchmark::State& state, std::size_t n, Make make, double
   {
     edgempc::Party party(tcp);
     auto work = make(0);
+    setup(work, party);
     for (auto _ : state) {
       state.PauseTiming();
       work.prepare();
