@@ -75,6 +75,8 @@ RetryOutcome retry_with_backoff(const RetryPolicy& policy, Deadline deadline, Op
     const auto wake = std::chrono::steady_clock::now() + policy.backoff(attempt);
     if (wake >= deadline) return outcome;
     std::this_thread::sleep_until(wake);
+    // A loaded machine may wake us late: never start an attempt past the deadline.
+    if (std::chrono::steady_clock::now() >= deadline) return outcome;
   }
 }
 
