@@ -177,7 +177,7 @@ TEST_CASE("SHT3x: a sensor that never answers is timeout within the deadline", "
   const auto end = Clock::now();
   REQUIRE(out[0].status == device::ReadingStatus::timeout);
   REQUIRE(out[1].status == device::ReadingStatus::timeout);
-  REQUIRE(end <= deadline + 10ms);  // never slept past the deadline (slack for a loaded machine)
+  REQUIRE(end <= deadline + 100ms);  // returned at the deadline (slack for a loaded, sanitized CI run)
   REQUIRE(bus.read_times.size() > 3);
   REQUIRE(bus.read_times.size() < 1000);
   // Every attempt starts before the deadline; the fake stamps it a moment later, and a loaded
@@ -190,7 +190,7 @@ TEST_CASE("SHT3x: a sensor that never answers is timeout within the deadline", "
     sensor.poll(t0 + 1ms, out);
     REQUIRE(out[0].status == device::ReadingStatus::timeout);
     REQUIRE(bus.read_times.empty());
-    REQUIRE(Clock::now() - t0 < 10ms);
+    REQUIRE(Clock::now() - t0 < 100ms);
   }
   SECTION("a deadline already passed does no bus traffic") {
     const auto writes = bus.writes.size();
