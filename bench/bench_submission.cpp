@@ -24,13 +24,14 @@
 #include <vector>
 
 using namespace edgempc;
+using namespace edgempc::platform;
 
 namespace {
 
 KeyPair key(std::uint32_t tag) {
   std::array<std::uint8_t, 32> s{};
   s[0] = 0x40;  // X25519 clamps the low 3 bits of byte 0, so the tag goes elsewhere
-  detail::store_le<std::uint32_t>(s.data() + 4, tag);
+  edgempc::detail::store_le<std::uint32_t>(s.data() + 4, tag);
   return KeyPair::from_secret(s);
 }
 

@@ -12,5 +12,6 @@
 #include "edgempc/protocols.hpp"
 #include "edgempc/ot.hpp"
 #include "edgempc/gc.hpp"
+#include "edgempc/platform.hpp"
 #include "edgempc/error.hpp"
 #include "edgempc/version.hpp"

@@ -15,18 +15,18 @@
 
 #include "protocol_harness.hpp"
 
-using edgempc::ClientId;
-using edgempc::ClientSealer;
-using edgempc::Enrolment;
+using edgempc::platform::ClientId;
+using edgempc::platform::ClientSealer;
+using edgempc::platform::Enrolment;
 using edgempc::errc;
 using edgempc::error;
 using edgempc::FixedPoint;
-using edgempc::GatewayOpener;
+using edgempc::platform::GatewayOpener;
 using edgempc::KeyPair;
 using edgempc::Mersenne61;
-using edgempc::Moments;
+using edgempc::platform::Moments;
 using edgempc::PublicKey;
-using edgempc::SharingScheme;
+using edgempc::platform::SharingScheme;
 using edgempc::Z2k;
 using test::has_code;
 
@@ -81,10 +81,10 @@ void write_all(const std::filesystem::path& p, const std::string& text) {
 }  // namespace
 
 TEST_CASE("submission: exact sizes on the wire", "[platform]") {
-  STATIC_REQUIRE(edgempc::submission_size<Mersenne61>(1) == 36);
-  STATIC_REQUIRE(edgempc::submission_size<Mersenne61>(64) == 540);
-  STATIC_REQUIRE(edgempc::submission_size<Z2k<64>>(64) == 540);
-  STATIC_REQUIRE(edgempc::submission_size<Z2k<32>>(1) == 32);
+  STATIC_REQUIRE(edgempc::platform::submission_size<Mersenne61>(1) == 36);
+  STATIC_REQUIRE(edgempc::platform::submission_size<Mersenne61>(64) == 540);
+  STATIC_REQUIRE(edgempc::platform::submission_size<Z2k<64>>(64) == 540);
+  STATIC_REQUIRE(edgempc::platform::submission_size<Z2k<32>>(1) == 32);
 
   Group group(3);
   const KeyPair client = key(1);
@@ -93,7 +93,7 @@ TEST_CASE("submission: exact sizes on the wire", "[platform]") {
   auto prg = test::seeded(1);
 
   const std::array<double, 1> one{21.5};
-  const auto single = edgempc::make_submissions<Mersenne61>(sealer, prg, 1, 0, one, FixedPoint<Mersenne61>(16),
+  const auto single = edgempc::platform::make_submissions<Mersenne61>(sealer, prg, 1, 0, one, FixedPoint<Mersenne61>(16),
                                                             SharingScheme::additive(3));
   REQUIRE(single.size() == 3);
   for (const auto& m : single) {
@@ -103,7 +103,7 @@ TEST_CASE("submission: exact sizes on the wire", "[platform]") {
 
   std::vector<double> batch(64);
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i] = 18.0 + 0.125 * static_cast<double>(i);
-  const auto batched = edgempc::make_submissions<Mersenne61>(sealer, prg, 1, 1, batch, FixedPoint<Mersenne61>(16),
+  const auto batched = edgempc::platform::make_submissions<Mersenne61>(sealer, prg, 1, 1, batch, FixedPoint<Mersenne61>(16),
                                                              SharingScheme::additive(3));
   for (const auto& m : batched) {
     CHECK(m.size() == 540);
@@ -111,7 +111,7 @@ TEST_CASE("submission: exact sizes on the wire", "[platform]") {
   }
   // 32 readings with their squares are 64 elements: the same message size.
   const auto with_squares =
-      edgempc::make_submissions<Mersenne61>(sealer, prg, 1, 2, std::span(batch).first(32), FixedPoint<Mersenne61>(16),
+      edgempc::platform::make_submissions<Mersenne61>(sealer, prg, 1, 2, std::span(batch).first(32), FixedPoint<Mersenne61>(16),
                                             SharingScheme::additive(3), Moments::values_and_squares);
   CHECK(with_squares[0].size() == 540);
 }
@@ -124,7 +124,7 @@ TEST_CASE("submission: additive round trip reconstructs the readings", "[platfor
   auto prg = test::seeded(2);
   const FixedPoint<Z2k<64>> format(16);
   const std::vector<double> readings{21.25, -3.5, 0.0, 99.875};
-  const auto messages = edgempc::make_submissions<Z2k<64>>(sealer, prg, 7, 3, readings, format,
+  const auto messages = edgempc::platform::make_submissions<Z2k<64>>(sealer, prg, 7, 3, readings, format,
                                                            SharingScheme::additive(3), Moments::values_and_squares);
   std::vector<std::vector<Z2k<64>>> shares;
   for (std::size_t g = 0; g < 3; ++g) {
@@ -153,7 +153,7 @@ TEST_CASE("submission: Shamir round trip, any t + 1 gateways reconstruct", "[pla
   std::vector<double> readings(64);
   for (std::size_t i = 0; i < readings.size(); ++i) readings[i] = -40.0 + 1.5 * static_cast<double>(i);
   const auto messages =
-      edgempc::make_submissions<Mersenne61>(sealer, prg, 1, 0, readings, format, SharingScheme::shamir(1, 3));
+      edgempc::platform::make_submissions<Mersenne61>(sealer, prg, 1, 0, readings, format, SharingScheme::shamir(1, 3));
   std::vector<std::vector<Mersenne61>> shares;
   for (std::size_t g = 0; g < 3; ++g) shares.push_back(group.openers[g].open<Mersenne61>(messages[g]).shares);
   const edgempc::Shamir scheme(3, 1);
@@ -165,7 +165,7 @@ TEST_CASE("submission: Shamir round trip, any t + 1 gateways reconstruct", "[pla
   }
   // Shamir over a ring is refused, not silently done additively.
   ClientSealer ring_sealer(client, id, group.gateway_public);
-  CHECK_THROWS_MATCHES(edgempc::make_submissions<Z2k<64>>(ring_sealer, prg, 1, 0, readings, FixedPoint<Z2k<64>>(16),
+  CHECK_THROWS_MATCHES(edgempc::platform::make_submissions<Z2k<64>>(ring_sealer, prg, 1, 0, readings, FixedPoint<Z2k<64>>(16),
                                                           SharingScheme::shamir(1, 3)),
                        error, has_code(errc::invalid_argument));
 }
@@ -362,7 +362,7 @@ TEST_CASE("enrolment: save and load, corruption, atomic replace", "[platform]") 
   }
   SECTION("a well-checksummed but invalid file is refused") {
     std::string body = "edgempc enrolment v1\nnext 1\n3 " + std::string(64, 'a') + "\n";
-    const auto d = edgempc::detail::enrolment_digest(body);
+    const auto d = edgempc::platform::detail::enrolment_digest(body);
     write_all(path, body + "end " + edgempc::detail::to_hex(d) + "\n");
     CHECK_THROWS_MATCHES(Enrolment::load(path), error, has_code(errc::malformed_message));
   }

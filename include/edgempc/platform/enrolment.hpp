@@ -48,6 +48,7 @@
 #include "edgempc/net/keys.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
+namespace platform {
 
 /// The compact identifier of an enrolled client, sent in every submission header.
 using ClientId = std::uint32_t;
@@ -234,9 +235,9 @@ class Enrolment {
   [[nodiscard]] std::string serialize() const {
     std::string text(detail::enrolment_header);
     text += "\nnext " + std::to_string(next_id_) + "\n";
-    for (const auto& [key, id] : ordered_ids()) text += std::to_string(key) + " " + detail::to_hex(id) + "\n";
+    for (const auto& [key, id] : ordered_ids()) text += std::to_string(key) + " " + edgempc::detail::to_hex(id) + "\n";
     const auto digest = detail::enrolment_digest(text);
-    text += "end " + detail::to_hex(digest) + "\n";
+    text += "end " + edgempc::detail::to_hex(digest) + "\n";
     return text;
   }
 
@@ -254,7 +255,7 @@ class Enrolment {
     const std::string_view body = text.substr(0, end_at + 1);
     const std::string_view end_line = text.substr(end_at + 1, text.size() - end_at - 2);  // no '\n'
     const auto digest = detail::enrolment_digest(body);
-    if (end_line != "end " + detail::to_hex(digest))
+    if (end_line != "end " + edgempc::detail::to_hex(digest))
       throw bad("checksum mismatch: the file is corrupt or truncated");
 
     Enrolment e;
@@ -349,4 +350,5 @@ class Enrolment {
   std::uint32_t round_floor_ = 0;
 };
 
+}  // namespace platform
 EDGEMPC_END_NAMESPACE

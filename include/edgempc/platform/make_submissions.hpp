@@ -25,6 +25,7 @@
 #include "edgempc/sharing/shamir.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
+namespace platform {
 
 /// How readings are split among the n gateways.
 struct SharingScheme {
@@ -95,4 +96,5 @@ template <SubmissionDomain T>
   return out;
 }
 
+}  // namespace platform
 EDGEMPC_END_NAMESPACE

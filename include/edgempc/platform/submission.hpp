@@ -65,6 +65,7 @@
 #include "edgempc/platform/enrolment.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
+namespace platform {
 
 namespace detail {
 
@@ -128,8 +129,8 @@ template <SubmissionDomain T>
   if (count > submission_max_batch)
     throw error(errc::malformed_message, "submission: " + std::to_string(count) + " elements, at most " +
                                              std::to_string(submission_max_batch) + " allowed");
-  return {detail::load_le<std::uint32_t>(message.data()), detail::load_le<std::uint32_t>(message.data() + 4),
-          detail::load_le<std::uint32_t>(message.data() + 8), count};
+  return {edgempc::detail::load_le<std::uint32_t>(message.data()), edgempc::detail::load_le<std::uint32_t>(message.data() + 4),
+          edgempc::detail::load_le<std::uint32_t>(message.data() + 8), count};
 }
 
 namespace detail {
@@ -166,10 +167,10 @@ template <SubmissionDomain T>
   n[1] = submission_version;
   n[2] = direction_client_to_gateway;
   n[3] = submission_domain_tag<T>::value;
-  store_le<std::uint32_t>(n.data() + 4, gateway);
-  store_le<std::uint32_t>(n.data() + 8, client);
-  store_le<std::uint32_t>(n.data() + 12, round);
-  store_le<std::uint32_t>(n.data() + 16, seq);
+  edgempc::detail::store_le<std::uint32_t>(n.data() + 4, gateway);
+  edgempc::detail::store_le<std::uint32_t>(n.data() + 8, client);
+  edgempc::detail::store_le<std::uint32_t>(n.data() + 12, round);
+  edgempc::detail::store_le<std::uint32_t>(n.data() + 16, seq);
   return n;
 }
 
@@ -216,9 +217,9 @@ class ClientSealer {
                                               std::to_string(seq) + " is not above the last one sealed for gateway " +
                                               std::to_string(gateway) + " (the nonce would repeat)");
     std::uint8_t* m = out.data();
-    detail::store_le<std::uint32_t>(m, id_);
-    detail::store_le<std::uint32_t>(m + 4, round);
-    detail::store_le<std::uint32_t>(m + 8, seq);
+    edgempc::detail::store_le<std::uint32_t>(m, id_);
+    edgempc::detail::store_le<std::uint32_t>(m + 4, round);
+    edgempc::detail::store_le<std::uint32_t>(m + 8, seq);
     // Plaintext where the ciphertext ends up, then encrypted in place (libsodium allows the
     // overlap); the tag goes in front of it.
     const std::span<std::uint8_t> body = out.subspan(submission_overhead, size - submission_overhead);
@@ -345,4 +346,5 @@ class GatewayOpener {
   std::unordered_map<ClientId, std::unique_ptr<detail::BoxKey>> cache_;
 };
 
+}  // namespace platform
 EDGEMPC_END_NAMESPACE
