@@ -114,7 +114,7 @@ TEST_CASE("adder64, sub64, neg64 and zero_equal compute their arithmetic", "[gc]
   CHECK(run(zero, {std::uint64_t{1} << 63}) == 0);
 }
 
-TEST_CASE("udivide64 is unsigned division; by zero it gives all ones", "[gc]") {
+TEST_CASE("udivide64 is unsigned division, and by zero it gives all ones", "[gc]") {
   const auto div = load("udivide64.txt");
   Values v(0x5eed0002);
   for (int i = 0; i < 200; ++i) {

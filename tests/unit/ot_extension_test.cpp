@@ -192,7 +192,7 @@ TEST_CASE("IKNP: misuse is refused before anything is sent", "[ot]") {
                          test::has_code(errc::unsupported));
 }
 
-TEST_CASE("IKNP: choice and output sizes must agree; setup runs once", "[ot]") {
+TEST_CASE("IKNP: choice and output sizes must agree, and setup runs once", "[ot]") {
   std::optional<errc> mismatch, twice_s, twice_r;
   with_extension(
       test::Net::local, OtConfig{},

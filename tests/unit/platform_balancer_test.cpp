@@ -186,7 +186,7 @@ TEST_CASE("Balancer: errors", "[platform]") {
   CHECK_THROWS_MATCHES(b.group_for(std::string_view("x")), error, has_code(errc::invalid_argument));
 }
 
-TEST_CASE("ThreadPool: parallel_for covers [0, n) exactly once", "[platform]") {
+TEST_CASE("ThreadPool: parallel_for covers every index from 0 to n - 1 exactly once", "[platform]") {
   ThreadPool pool(3);
   CHECK(pool.concurrency() == 4);
   for (std::size_t n : {std::size_t{1}, std::size_t{7}, std::size_t{1000}, std::size_t{100'003}}) {
