@@ -93,7 +93,7 @@ void BM_split_seal_3(benchmark::State& state) {
   for (auto _ : state) {
     for (std::size_t i = 0; i < n; ++i) {
       const std::array<double, 1> reading{20.0 + 0.001 * static_cast<double>(i)};
-      auto messages = make_submissions<Mersenne61>(sealer, prg, 1, seq++, reading, format, SharingScheme::additive(3));
+      auto messages = make_submissions<Mersenne61>(sealer, prg, 1, seq++, reading, format, SplitScheme::additive(3));
       bytes = messages[0].size();
       benchmark::DoNotOptimize(messages.data());
     }

@@ -6,5 +6,6 @@
 #include "edgempc/platform/balancer.hpp"
 #include "edgempc/platform/enrolment.hpp"
 #include "edgempc/platform/make_submissions.hpp"
+#include "edgempc/platform/round.hpp"
 #include "edgempc/platform/submission.hpp"
 #include "edgempc/platform/thread_pool.hpp"

@@ -24,9 +24,9 @@ using edgempc::FixedPoint;
 using edgempc::platform::GatewayOpener;
 using edgempc::KeyPair;
 using edgempc::Mersenne61;
-using edgempc::platform::Moments;
+using edgempc::platform::Contents;
 using edgempc::PublicKey;
-using edgempc::platform::SharingScheme;
+using edgempc::platform::SplitScheme;
 using edgempc::Z2k;
 using test::has_code;
 
@@ -94,7 +94,7 @@ TEST_CASE("submission: exact sizes on the wire", "[platform]") {
 
   const std::array<double, 1> one{21.5};
   const auto single = edgempc::platform::make_submissions<Mersenne61>(sealer, prg, 1, 0, one, FixedPoint<Mersenne61>(16),
-                                                            SharingScheme::additive(3));
+                                                            SplitScheme::additive(3));
   REQUIRE(single.size() == 3);
   for (const auto& m : single) {
     CHECK(m.size() == 36);
@@ -104,7 +104,7 @@ TEST_CASE("submission: exact sizes on the wire", "[platform]") {
   std::vector<double> batch(64);
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i] = 18.0 + 0.125 * static_cast<double>(i);
   const auto batched = edgempc::platform::make_submissions<Mersenne61>(sealer, prg, 1, 1, batch, FixedPoint<Mersenne61>(16),
-                                                             SharingScheme::additive(3));
+                                                             SplitScheme::additive(3));
   for (const auto& m : batched) {
     CHECK(m.size() == 540);
     CHECK(m.size() <= 9 * 64);
@@ -112,7 +112,7 @@ TEST_CASE("submission: exact sizes on the wire", "[platform]") {
   // 32 readings with their squares are 64 elements: the same message size.
   const auto with_squares =
       edgempc::platform::make_submissions<Mersenne61>(sealer, prg, 1, 2, std::span(batch).first(32), FixedPoint<Mersenne61>(16),
-                                            SharingScheme::additive(3), Moments::values_and_squares);
+                                            SplitScheme::additive(3), Contents::values_and_squares);
   CHECK(with_squares[0].size() == 540);
 }
 
@@ -125,7 +125,7 @@ TEST_CASE("submission: additive round trip reconstructs the readings", "[platfor
   const FixedPoint<Z2k<64>> format(16);
   const std::vector<double> readings{21.25, -3.5, 0.0, 99.875};
   const auto messages = edgempc::platform::make_submissions<Z2k<64>>(sealer, prg, 7, 3, readings, format,
-                                                           SharingScheme::additive(3), Moments::values_and_squares);
+                                                           SplitScheme::additive(3), Contents::values_and_squares);
   std::vector<std::vector<Z2k<64>>> shares;
   for (std::size_t g = 0; g < 3; ++g) {
     const auto s = group.openers[g].open<Z2k<64>>(messages[g]);
@@ -153,7 +153,7 @@ TEST_CASE("submission: Shamir round trip, any t + 1 gateways reconstruct", "[pla
   std::vector<double> readings(64);
   for (std::size_t i = 0; i < readings.size(); ++i) readings[i] = -40.0 + 1.5 * static_cast<double>(i);
   const auto messages =
-      edgempc::platform::make_submissions<Mersenne61>(sealer, prg, 1, 0, readings, format, SharingScheme::shamir(1, 3));
+      edgempc::platform::make_submissions<Mersenne61>(sealer, prg, 1, 0, readings, format, SplitScheme::shamir(1, 3));
   std::vector<std::vector<Mersenne61>> shares;
   for (std::size_t g = 0; g < 3; ++g) shares.push_back(group.openers[g].open<Mersenne61>(messages[g]).shares);
   const edgempc::Shamir scheme(3, 1);
@@ -166,7 +166,7 @@ TEST_CASE("submission: Shamir round trip, any t + 1 gateways reconstruct", "[pla
   // Shamir over a ring is refused, not silently done additively.
   ClientSealer ring_sealer(client, id, group.gateway_public);
   CHECK_THROWS_MATCHES(edgempc::platform::make_submissions<Z2k<64>>(ring_sealer, prg, 1, 0, readings, FixedPoint<Z2k<64>>(16),
-                                                          SharingScheme::shamir(1, 3)),
+                                                          SplitScheme::shamir(1, 3)),
                        error, has_code(errc::invalid_argument));
 }
 

@@ -2,7 +2,7 @@
 // The device's whole send step: encode readings, share them among the gateways, seal each
 // gateway's shares (platform/submission.hpp).
 //
-// Moments::values_and_squares also shares x^2 for every reading x, so that the gateways get
+// Contents::values_and_squares also shares x^2 for every reading x, so that the gateways get
 // the sum of squares by adding shares, and the variance (sum x^2 / N - mean^2) needs no secure
 // multiplication: the round stays linear. The element vector is then
 //   [enc(x_0), ..., enc(x_{k-1}), enc(x_0^2), ..., enc(x_{k-1}^2)],
@@ -28,7 +28,7 @@ EDGEMPC_BEGIN_NAMESPACE
 namespace platform {
 
 /// How readings are split among the n gateways.
-struct SharingScheme {
+struct SplitScheme {
   enum class Kind : std::uint8_t {
     additive,  ///< n-of-n: every gateway is needed (sharing/additive.hpp)
     shamir,    ///< t-of-n over Mersenne61: any t + 1 gateways suffice (sharing/shamir.hpp)
@@ -37,14 +37,14 @@ struct SharingScheme {
   std::size_t parties = 0;
   std::size_t threshold = 0;  ///< t; only for Kind::shamir
 
-  [[nodiscard]] static SharingScheme additive(std::size_t parties) noexcept { return {Kind::additive, parties, 0}; }
-  [[nodiscard]] static SharingScheme shamir(std::size_t threshold, std::size_t parties) noexcept {
+  [[nodiscard]] static SplitScheme additive(std::size_t parties) noexcept { return {Kind::additive, parties, 0}; }
+  [[nodiscard]] static SplitScheme shamir(std::size_t threshold, std::size_t parties) noexcept {
     return {Kind::shamir, parties, threshold};
   }
 };
 
 /// What a submission carries per reading.
-enum class Moments : std::uint8_t {
+enum class Contents : std::uint8_t {
   values,              ///< x
   values_and_squares,  ///< x, then x^2 (twice the elements; variance stays linear)
 };
@@ -53,8 +53,8 @@ enum class Moments : std::uint8_t {
 /// encoded squares. errc::invalid_argument for NaN, errc::out_of_range for what does not fit.
 template <SubmissionDomain T>
 [[nodiscard]] std::vector<T> encode_readings(std::span<const double> readings, const FixedPoint<T>& format,
-                                             Moments moments = Moments::values) {
-  const bool squares = moments == Moments::values_and_squares;
+                                             Contents contents = Contents::values) {
+  const bool squares = contents == Contents::values_and_squares;
   std::vector<T> out(readings.size() * (squares ? 2 : 1));
   for (std::size_t i = 0; i < readings.size(); ++i) {
     out[i] = format.encode(readings[i]);
@@ -72,17 +72,17 @@ template <SubmissionDomain T>
                                                                       std::uint32_t seq,
                                                                       std::span<const double> readings,
                                                                       const FixedPoint<T>& format,
-                                                                      const SharingScheme& scheme,
-                                                                      Moments moments = Moments::values) {
+                                                                      const SplitScheme& scheme,
+                                                                      Contents contents = Contents::values) {
   if (scheme.parties != sealer.gateways())
     throw error(errc::invalid_argument, "make_submissions: a scheme for " + std::to_string(scheme.parties) +
                                             " parties, a sealer for " + std::to_string(sealer.gateways()) + " gateways");
-  const std::vector<T> secrets = encode_readings<T>(readings, format, moments);
+  const std::vector<T> secrets = encode_readings<T>(readings, format, contents);
   if (secrets.empty() || secrets.size() > submission_max_batch)
     throw error(errc::invalid_argument, "make_submissions: " + std::to_string(secrets.size()) +
                                             " elements (1 to " + std::to_string(submission_max_batch) + " allowed)");
   std::vector<std::vector<T>> shares;
-  if (scheme.kind == SharingScheme::Kind::shamir) {
+  if (scheme.kind == SplitScheme::Kind::shamir) {
     if constexpr (std::is_same_v<T, Mersenne61>) {
       shares = Shamir(scheme.parties, scheme.threshold).share(prg, secrets);
     } else {
