@@ -153,18 +153,20 @@ int run_processes(const Job& job) {
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   const PartyId me = pid == 0 ? 1 : 0;
-  TcpTransport tcp(TcpOptions{.id = me, .parties = 2});
+  // Optional so that the child can close it (flushing what it sent) before _exit.
+  std::optional<TcpTransport> tcp(std::in_place, TcpOptions{.id = me, .parties = 2});
   std::uint16_t ports[2]{};
-  ports[me] = tcp.local_port();
+  ports[me] = tcp->local_port();
   const int out_fd = me == 1 ? to_parent[1] : to_child[1], in_fd = me == 1 ? to_child[0] : to_parent[0];
   if (::write(out_fd, &ports[me], sizeof ports[me]) != sizeof ports[me] ||
       ::read(in_fd, &ports[1 - me], sizeof ports[0]) != sizeof ports[0])
     throw std::runtime_error("port exchange failed");
-  tcp.connect({{"127.0.0.1", ports[0]}, {"127.0.0.1", ports[1]}});
+  tcp->connect({{"127.0.0.1", ports[0]}, {"127.0.0.1", ports[1]}});
   if (me == 1) {
     int status = 0;
     try {
-      (void)play(tcp, job);
+      (void)play(*tcp, job);
+      tcp.reset();  // sends what is still queued (the output colours), then closes
     } catch (const std::exception& e) {
       std::fprintf(stderr, "edgempc-circuit (evaluator): %s\n", e.what());
       status = 1;
@@ -172,7 +174,7 @@ int run_processes(const Job& job) {
     std::fflush(nullptr);
     ::_exit(status);
   }
-  const auto out = play(tcp, job);
+  const auto out = play(*tcp, job);
   int status = 0;
   ::waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("the evaluator process failed");
