@@ -8,6 +8,7 @@
 
 #include "net_secure_group.hpp"
 #include "protocol_harness.hpp"
+#include "scheme_helpers.hpp"
 #include "reference.hpp"
 
 using namespace edgempc;
@@ -36,22 +37,6 @@ void require_valid(const S& scheme, std::vector<Triples<typename S::value_type>>
   if (count > 1) CHECK(A[0] != A[1]);
 }
 
-/// Shares of x for the parties of a scheme.
-template <class S>
-std::vector<std::vector<typename S::value_type>> share_for(const S& scheme, Prg& prg,
-                                                           const std::vector<typename S::value_type>& x) {
-  if constexpr (std::is_same_v<S, ShamirScheme>) return scheme.shamir().share(prg, x);
-  else return share_additive<typename S::value_type>(prg, x, scheme.parties());
-}
-
-template <class S>
-std::vector<std::vector<std::uint8_t>> deal_for(const S& scheme, Prg& prg, std::size_t count) {
-  using T = typename S::value_type;
-  const TrustedDealer<T> dealer(scheme.parties());
-  if constexpr (std::is_same_v<S, ShamirScheme>) return dealer.shamir(prg, scheme.shamir(), count);
-  else return dealer.additive(prg, count);
-}
-
 /// Beaver multiplication and dot product of random vectors on n real parties, against the plain
 /// products.
 template <class S>
@@ -62,8 +47,8 @@ void multiply_on(test::Net net, const S& scheme) {
   std::mt19937_64 rng(n * 11 + static_cast<unsigned>(net));
   auto prg = test::seeded(static_cast<std::uint8_t>(n));
   const auto x = test::random_elements<T>(rng, m), y = test::random_elements<T>(rng, m);
-  const auto xs = share_for(scheme, prg, x), ys = share_for(scheme, prg, y);
-  const auto messages = deal_for(scheme, prg, 2 * m);
+  const auto xs = test::share_for(scheme, prg, x), ys = test::share_for(scheme, prg, y);
+  const auto messages = test::deal_for(scheme, prg, 2 * m);
   std::vector<std::vector<T>> products(n), dots(n);
   std::vector<std::size_t> left(n);
   test::on_network(net, n, [&](auto& party, PartyId me) {

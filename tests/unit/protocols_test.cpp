@@ -10,25 +10,12 @@
 #include <sstream>
 
 #include "protocol_harness.hpp"
+#include "scheme_helpers.hpp"
 #include "reference.hpp"
 
 using namespace edgempc;
 
 namespace {
-
-template <class S>
-std::vector<std::vector<typename S::value_type>> share_for(const S& scheme, Prg& prg,
-                                                           const std::vector<typename S::value_type>& x) {
-  if constexpr (std::is_same_v<S, ShamirScheme>) return scheme.shamir().share(prg, x);
-  else return share_additive<typename S::value_type>(prg, x, scheme.parties());
-}
-
-template <class S>
-std::vector<std::vector<std::uint8_t>> deal_for(const S& scheme, Prg& prg, std::size_t count) {
-  const TrustedDealer<typename S::value_type> dealer(scheme.parties());
-  if constexpr (std::is_same_v<S, ShamirScheme>) return dealer.shamir(prg, scheme.shamir(), count);
-  else return dealer.additive(prg, count);
-}
 
 struct Plain {
   double sum = 0, mean = 0, variance = 0, dot = 0;
@@ -63,9 +50,9 @@ void statistics_on(test::Net net, const S& scheme) {
     flags[i] = T::from_uint(x[i] > 0 ? 1 : 0);
   }
   auto prg = test::seeded(static_cast<std::uint8_t>(40 + n));
-  const auto sx = share_for(scheme, prg, ex), sx2 = share_for(scheme, prg, ex2), sy = share_for(scheme, prg, ey),
-             sf = share_for(scheme, prg, flags);
-  const auto dealt = deal_for(scheme, prg, 2 * m);
+  const auto sx = test::share_for(scheme, prg, ex), sx2 = test::share_for(scheme, prg, ex2), sy = test::share_for(scheme, prg, ey),
+             sf = test::share_for(scheme, prg, flags);
+  const auto dealt = test::deal_for(scheme, prg, 2 * m);
   const std::vector<PartyId> receivers{0, static_cast<PartyId>(n - 1)};
   struct Out {
     std::optional<T> sum;
