@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+// A gateway group's configuration as plain data: the gateways and their keys, the sharing
+// scheme, the channels with their fixed-point formats and alert thresholds, the policy and the
+// round clock. platform/config_toml.hpp reads it from a TOML file (an optional target, needs
+// toml++); this header needs nothing but the standard library, so a program can also build a
+// GroupConfig in code (smart_home does).
+//
+// validate() is the single place where a configuration is checked: every reader calls it, so a
+// bad file and a bad program fail the same way, with errc::invalid_argument naming the field.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "edgempc/error.hpp"
+#include "edgempc/net/keys.hpp"
+#include "edgempc/net/transport.hpp"
+#include "edgempc/platform/enrolment.hpp"
+#include "edgempc/platform/make_submissions.hpp"
+
+EDGEMPC_BEGIN_NAMESPACE
+namespace platform {
+
+/// One gateway of the group.
+struct GatewayInfo {
+  PartyId id = 0;                ///< 0 .. n-1, its share index
+  std::string host = "127.0.0.1";  ///< an address literal
+  std::uint16_t peer_port = 0;   ///< where the other gateways reach it to finish rounds
+  std::uint16_t ingest_port = 0; ///< where devices send submissions
+  PublicKey public_key{};        ///< its X25519 key: devices seal to it, gateways authenticate it
+};
+
+/// One measured quantity of every device (temperature, humidity, ...).
+struct ChannelConfig {
+  std::string name;
+  std::uint32_t frac_bits = 16;     ///< fixed-point fraction bits
+  double min = -1.0e6;              ///< plausible range: devices drop readings outside it;
+  double max = 1.0e6;               ///< the gateways' min/max circuit is sized from it
+  std::optional<double> alert_above;  ///< count readings above this (alerts), if set
+};
+
+/// The statistics a round can publish.
+enum class Statistic : std::uint8_t { count, mean, variance, minimum, maximum, alerts };
+
+/// Who learns what.
+struct PolicyConfig {
+  std::size_t min_clients = 1;       ///< publish a round only if at least this many contributed
+  std::vector<PartyId> recipients;   ///< gateways that learn the published results
+  std::vector<Statistic> reveal{Statistic::count, Statistic::mean, Statistic::variance,
+                                Statistic::minimum, Statistic::maximum, Statistic::alerts};
+
+  [[nodiscard]] bool reveals(Statistic s) const noexcept {
+    for (const auto r : reveal)
+      if (r == s) return true;
+    return false;
+  }
+  [[nodiscard]] bool is_recipient(PartyId p) const noexcept {
+    for (const auto r : recipients)
+      if (r == p) return true;
+    return false;
+  }
+};
+
+/// The largest group and the most channels a configuration may name.
+inline constexpr std::size_t max_gateways = 64;
+inline constexpr std::size_t max_channels = 32;
+
+struct GroupConfig {
+  std::string name = "edgempc";
+  SplitScheme scheme = SplitScheme::shamir(1, 3);  ///< parties must equal gateways.size()
+  std::string domain = "mersenne61";              ///< the only domain gateways run today
+  std::vector<GatewayInfo> gateways;              ///< sorted by id, ids 0 .. n-1
+  std::vector<ChannelConfig> channels;
+  PolicyConfig policy;
+  std::chrono::milliseconds round_length{1000};
+  /// Round r covers [epoch + r * round_length, epoch + (r+1) * round_length), in Unix time (ms).
+  std::int64_t epoch_ms = 0;
+  /// How long a gateway waits for a silent peer before finishing a round without it.
+  std::chrono::milliseconds peer_wait{2000};
+
+  /// The gateways that must be live to finish a round: t + 1 for Shamir, all for additive.
+  [[nodiscard]] std::size_t quorum() const noexcept {
+    return scheme.kind == SplitScheme::Kind::shamir ? scheme.threshold + 1 : scheme.parties;
+  }
+
+  /// errc::invalid_argument naming the first field that is wrong.
+  void validate() const {
+    const auto bad = [](const std::string& what) { return error(errc::invalid_argument, "config: " + what); };
+    if (domain != "mersenne61") throw bad("domain '" + domain + "' (only \"mersenne61\" is supported)");
+    const std::size_t n = gateways.size();
+    if (n < 2 || n > max_gateways)
+      throw bad("gateways: " + std::to_string(n) + " (2 to " + std::to_string(max_gateways) + ")");
+    if (scheme.parties != n)
+      throw bad("scheme for " + std::to_string(scheme.parties) + " parties, " + std::to_string(n) + " gateways");
+    if (scheme.kind == SplitScheme::Kind::shamir && (scheme.threshold < 1 || scheme.threshold > (n - 1) / 2))
+      throw bad("threshold t = " + std::to_string(scheme.threshold) + " (1 <= t and 2t + 1 <= " + std::to_string(n) +
+                " gateways)");
+    std::set<std::pair<std::string, std::uint16_t>> ports;
+    std::set<PublicKey> keys;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& g = gateways[i];
+      const std::string who = "gateway " + std::to_string(i);
+      if (g.id != i) throw bad(who + ": id " + std::to_string(g.id) + " (ids are 0 .. n-1, in order)");
+      if (g.host.empty()) throw bad(who + ": empty host");
+      if (g.peer_port == 0 || g.ingest_port == 0) throw bad(who + ": port 0");
+      if (!ports.insert({g.host, g.peer_port}).second || !ports.insert({g.host, g.ingest_port}).second)
+        throw bad(who + ": a host:port used twice");
+      if (!keys.insert(g.public_key).second) throw bad(who + ": a public key used twice");
+    }
+    if (channels.empty() || channels.size() > max_channels)
+      throw bad("channels: " + std::to_string(channels.size()) + " (1 to " + std::to_string(max_channels) + ")");
+    std::set<std::string> names;
+    for (const auto& c : channels) {
+      if (c.name.empty() || !names.insert(c.name).second) throw bad("channel names must be non-empty and unique");
+      if (c.frac_bits > 30) throw bad("channel " + c.name + ": frac_bits " + std::to_string(c.frac_bits) + " (0 to 30)");
+      if (!std::isfinite(c.min) || !std::isfinite(c.max) || !(c.min < c.max))
+        throw bad("channel " + c.name + ": min must be below max");
+      // x and x^2 are both encoded, and the sums of up to 2^20 of them must stay below p/2.
+      const double bound = std::max(std::abs(c.min), std::abs(c.max));
+      if (std::ldexp(bound * bound, static_cast<int>(c.frac_bits)) > std::ldexp(1.0, 39))
+        throw bad("channel " + c.name + ": max(|min|,|max|)^2 * 2^frac_bits above 2^39 (sums of squares would overflow)");
+      if (c.alert_above && !(*c.alert_above >= c.min && *c.alert_above <= c.max))
+        throw bad("channel " + c.name + ": alert_above outside [min, max]");
+    }
+    if (policy.min_clients < 1) throw bad("policy: min_clients must be at least 1");
+    if (policy.recipients.empty()) throw bad("policy: no recipients");
+    for (const auto r : policy.recipients)
+      if (r >= n) throw bad("policy: recipient " + std::to_string(r) + " is not a gateway");
+    if (round_length < std::chrono::milliseconds(50) || round_length > std::chrono::hours(24))
+      throw bad("round_ms: " + std::to_string(round_length.count()) + " (50 ms to 24 h)");
+    if (epoch_ms < 0) throw bad("epoch_ms must not be negative");
+    if (peer_wait < std::chrono::milliseconds(0) || peer_wait > std::chrono::minutes(10))
+      throw bad("peer_wait_ms: " + std::to_string(peer_wait.count()) + " (0 to 600000)");
+  }
+};
+
+/// What one gateway process needs beyond the group: who it is and where its files are.
+struct GatewayLocalConfig {
+  PartyId id = 0;
+  std::filesystem::path secret_key;  ///< key file (net/keys.hpp), mode 0600
+  std::filesystem::path enrolment;   ///< Enrolment file (platform/enrolment.hpp)
+  std::filesystem::path store;       ///< SQLite share store (platform/store.hpp)
+  std::uint32_t rounds = 0;          ///< stop after finishing this many rounds; 0 = until SIGTERM
+};
+
+/// What one device process needs beyond the group.
+struct DeviceLocalConfig {
+  ClientId client_id = 0;
+  std::filesystem::path secret_key;  ///< key file (net/keys.hpp), mode 0600
+  std::uint32_t rounds = 0;          ///< stop after this many rounds; 0 = until SIGTERM
+};
+
+}  // namespace platform
+EDGEMPC_END_NAMESPACE

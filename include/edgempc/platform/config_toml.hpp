@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: Apache-2.0
+// needs toml++ (libtomlplusplus-dev); link edgempc::config (an optional target: only this header
+// and what includes it need toml++; the rest of edgempc does not).
+//
+// Reading a gateway group's configuration (platform/config.hpp) from a TOML file.
+//
+// One file format serves every process. The group tables ([group], [policy], [[gateways]],
+// [[channels]]) are the same in every file of a group; a gateway's file adds a [gateway] table,
+// a device's file a [device] table. Every key below is read; any other key, at the top level or
+// in these tables, is an error. Integers must be TOML integers (not floats or strings), strings
+// must be strings; the float keys of [[channels]] also take an integer that a double holds
+// exactly. The scheme's number of parties is the number of [[gateways]], which are listed in
+// id order 0 .. n-1.
+//
+//   [group]
+//   name = "home"            # optional, default "edgempc"
+//   scheme = "shamir"        # "shamir" (t-of-n) or "additive" (n-of-n)
+//   threshold = 1            # t: required for "shamir", not allowed for "additive"
+//   domain = "mersenne61"    # optional, default "mersenne61" (the only one supported)
+//   round_ms = 1000          # round length, 50 ms to 24 h
+//   epoch_ms = 1795000000000 # Unix time in ms at which round 0 starts
+//   peer_wait_ms = 2000      # optional, default 2000: how long to wait for a silent peer
+//
+//   [policy]
+//   min_clients = 10         # publish a round only if at least this many devices contributed
+//   recipients = [0]         # the gateway ids that learn the results
+//   reveal = ["count", "mean", "variance", "min", "max", "alerts"]   # optional, default all six
+//
+//   [[gateways]]
+//   id = 0
+//   host = "127.0.0.1"
+//   peer_port = 7000
+//   ingest_port = 7100
+//   public_key = "<64 hex digits: the gateway's X25519 public key, either case>"
+//
+//   [[gateways]]
+//   id = 1
+//   host = "127.0.0.1"
+//   peer_port = 7001
+//   ingest_port = 7101
+//   public_key = "<64 hex digits>"
+//
+//   [[gateways]]
+//   id = 2
+//   host = "127.0.0.1"
+//   peer_port = 7002
+//   ingest_port = 7102
+//   public_key = "<64 hex digits>"
+//
+//   [[channels]]
+//   name = "temperature"
+//   frac_bits = 16           # optional, default 16
+//   min = -40.0              # the plausible range of a reading
+//   max = 125.0
+//   alert_above = 30.0       # optional: count the readings above this
+//
+//   [gateway]                # only in a gateway's file
+//   id = 0
+//   secret_key = "gw0.key"   # relative paths are relative to the file's directory
+//   enrolment = "enrolment.txt"
+//   store = "gw0.db"
+//   rounds = 0               # optional, default 0: run until SIGTERM
+//
+//   [device]                 # only in a device's file
+//   client_id = 7
+//   secret_key = "dev7.key"  # relative to the file's directory
+//   rounds = 0               # optional, default 0: run until SIGTERM
+//
+// Statistic names: "count", "mean", "variance", "min", "max", "alerts".
+//
+// Errors (edgempc::error; what() begins with the source name, and names the key):
+//   errc::malformed_message  a TOML syntax error ("source:line:col: description"), a missing
+//                            required key or table, a key of the wrong type, an unknown key,
+//                            threshold with "additive", a public key that is not 64 hex digits;
+//   errc::out_of_range       an integer that does not fit its field (a port above 65535, a
+//                            negative id, ...), or a float key's integer beyond 2^53;
+//   errc::invalid_argument   an unknown scheme or statistic name, an empty path, and everything
+//                            GroupConfig::validate() refuses (parse_group_config calls it);
+//   errc::message_too_large  (load_*) a file above max_config_file_size;
+//   errc::invalid_argument   (load_*) a file that is missing or cannot be read.
+// parse_gateway_local and parse_device_local read only their own table (and refuse unknown
+// top-level keys); they do not check the group tables, and do not check that [gateway] id is
+// one of the group's gateways: read the group with parse_group_config / load_group_config too.
+#pragma once
+
+#include <toml++/toml.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "edgempc/error.hpp"
+#include "edgempc/platform/config.hpp"
+
+EDGEMPC_BEGIN_NAMESPACE
+namespace platform {
+
+/// load_* refuse files larger than this (1 MiB) with errc::message_too_large.
+inline constexpr std::size_t max_config_file_size = std::size_t{1} << 20;
+
+namespace detail::config_toml {
+
+/// A user-supplied string made safe for an error message: control bytes become '?', and it is
+/// cut at 64 bytes.
+[[nodiscard]] inline std::string printable(std::string_view s) {
+  constexpr std::size_t limit = 64;
+  std::string out;
+  for (std::size_t i = 0; i < s.size() && i < limit; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    out += (c < 0x20 || c == 0x7f) ? '?' : s[i];
+  }
+  if (s.size() > limit) out += "...";
+  return out;
+}
+
+[[nodiscard]] inline const char* type_name(toml::node_type t) noexcept {
+  switch (t) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+[[nodiscard]] inline std::string join(std::string_view path, std::string_view key) {
+  std::string out(path);
+  if (!out.empty()) out += '.';
+  out += printable(key);
+  return out;
+}
+
+[[nodiscard]] inline std::string indexed(std::string_view path, std::size_t i) {
+  return std::string(path) + '[' + std::to_string(i) + ']';
+}
+
+/// A parsed document and the typed, range-checked accessors the readers share.
+class Reader {
+ public:
+  Reader(std::string_view text, const std::string& source) : source_(source), root_(parse(text)) {
+    check_keys(root_, "", {"group", "policy", "gateways", "channels", "gateway", "device"});
+  }
+
+  [[nodiscard]] const toml::table& root() const noexcept { return root_; }
+
+  [[noreturn]] void fail(errc code, const std::string& what, const toml::source_region& where = {}) const {
+    std::string message = source_ + ": " + what;
+    if (where.begin.line > 0) message += " (line " + std::to_string(where.begin.line) + ")";
+    throw error(code, message);
+  }
+
+  /// Refuses every key of `t` that is not in `allowed`, naming it with its path.
+  void check_keys(const toml::table& t, std::string_view path,
+                  std::initializer_list<std::string_view> allowed) const {
+    for (const auto& [key, value] : t) {
+      bool known = false;
+      for (const auto a : allowed) known = known || key.str() == a;
+      if (!known) fail(errc::malformed_message, "unknown key " + join(path, key.str()), key.source());
+    }
+  }
+
+  /// The value of `key` in `t`, or nullptr.
+  [[nodiscard]] static const toml::node* find(const toml::table& t, std::string_view key) noexcept {
+    return t.get(key);
+  }
+
+  /// The value of `key` in `t`; errc::malformed_message if it is missing.
+  [[nodiscard]] const toml::node& need(const toml::table& t, std::string_view path, std::string_view key) const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr)
+      fail(errc::malformed_message, "missing key " + join(path, key), path.empty() ? toml::source_region{} : t.source());
+    return *n;
+  }
+
+  [[noreturn]] void wrong_type(const toml::node& n, const std::string& path, const char* expected) const {
+    fail(errc::malformed_message, path + ": expected " + expected + ", not " + type_name(n.type()), n.source());
+  }
+
+  [[nodiscard]] const toml::table& table(const toml::node& n, const std::string& path) const {
+    const toml::table* t = n.as_table();
+    if (t == nullptr) wrong_type(n, path, "a table");
+    return *t;
+  }
+
+  [[nodiscard]] const toml::array& array(const toml::node& n, const std::string& path) const {
+    const toml::array* a = n.as_array();
+    if (a == nullptr) wrong_type(n, path, "an array");
+    return *a;
+  }
+
+  [[nodiscard]] const std::string& string(const toml::node& n, const std::string& path) const {
+    const toml::value<std::string>* v = n.as_string();
+    if (v == nullptr) wrong_type(n, path, "a string");
+    return v->get();
+  }
+
+  [[nodiscard]] std::int64_t integer(const toml::node& n, const std::string& path) const {
+    const toml::value<std::int64_t>* v = n.as_integer();
+    if (v == nullptr) wrong_type(n, path, "an integer");
+    return v->get();
+  }
+
+  /// An integer that must fit T (unsigned): range-checked before it is narrowed.
+  template <typename T>
+  [[nodiscard]] T unsigned_integer(const toml::node& n, const std::string& path) const {
+    static_assert(std::is_unsigned_v<T>);
+    const std::int64_t v = integer(n, path);
+    if (v < 0 || static_cast<std::uint64_t>(v) > std::uint64_t{std::numeric_limits<T>::max()})
+      fail(errc::out_of_range,
+           path + ": " + std::to_string(v) + " (0 to " + std::to_string(std::numeric_limits<T>::max()) + ")",
+           n.source());
+    return static_cast<T>(v);
+  }
+
+  /// A float; an integer is taken too if a double holds it exactly (|v| <= 2^53).
+  [[nodiscard]] double floating(const toml::node& n, const std::string& path) const {
+    if (const toml::value<double>* v = n.as_floating_point()) return v->get();
+    if (const toml::value<std::int64_t>* v = n.as_integer()) {
+      constexpr std::int64_t exact = std::int64_t{1} << 53;
+      if (v->get() < -exact || v->get() > exact)
+        fail(errc::out_of_range, path + ": " + std::to_string(v->get()) + " (integers as floats: |v| <= 2^53)",
+             n.source());
+      return static_cast<double>(v->get());
+    }
+    wrong_type(n, path, "a float");
+  }
+
+  /// A file path; a relative one is taken relative to base_dir.
+  [[nodiscard]] std::filesystem::path file_path(const toml::node& n, const std::string& path,
+                                                const std::filesystem::path& base_dir) const {
+    const std::string& s = string(n, path);
+    if (s.empty()) fail(errc::invalid_argument, path + ": empty path", n.source());
+    std::filesystem::path p(std::u8string(s.begin(), s.end()));  // TOML strings are UTF-8
+    return p.is_absolute() ? p : base_dir / p;
+  }
+
+  /// The table at top-level `key`; errc::malformed_message if it is missing or not a table.
+  [[nodiscard]] const toml::table& top_table(std::string_view key) const {
+    return table(need(root_, "", key), std::string(key));
+  }
+
+ private:
+  [[nodiscard]] toml::table parse(std::string_view text) const {
+#if TOML_EXCEPTIONS
+    try {
+      return toml::parse(text, std::string_view(source_));
+    } catch (const toml::parse_error& e) {
+      syntax_error(e);
+    }
+#else
+    toml::parse_result result = toml::parse(text, std::string_view(source_));
+    if (!result) syntax_error(result.error());
+    return std::move(result).table();
+#endif
+  }
+
+  [[noreturn]] void syntax_error(const toml::parse_error& e) const {
+    throw error(errc::malformed_message, source_ + ":" + std::to_string(e.source().begin.line) + ":" +
+                                             std::to_string(e.source().begin.column) + ": " +
+                                             printable(e.description()));
+  }
+
+  std::string source_;
+  toml::table root_;
+};
+
+[[nodiscard]] inline PublicKey parse_public_key(const Reader& r, const toml::node& n, const std::string& path,
+                                                PartyId gateway) {
+  const std::string& hex = r.string(n, path);
+  PublicKey key{};
+  const auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  bool ok = hex.size() == 2 * key.size();
+  for (std::size_t i = 0; ok && i < key.size(); ++i) {
+    const int hi = digit(hex[2 * i]), lo = digit(hex[2 * i + 1]);
+    ok = hi >= 0 && lo >= 0;
+    key[i] = static_cast<std::uint8_t>(ok ? hi * 16 + lo : 0);
+  }
+  if (!ok)
+    r.fail(errc::malformed_message,
+           path + ": the public key of gateway " + std::to_string(gateway) + " is not " +
+               std::to_string(2 * key.size()) + " hex digits",
+           n.source());
+  return key;
+}
+
+[[nodiscard]] inline Statistic parse_statistic(const Reader& r, const toml::node& n, const std::string& path) {
+  const std::string& s = r.string(n, path);
+  if (s == "count") return Statistic::count;
+  if (s == "mean") return Statistic::mean;
+  if (s == "variance") return Statistic::variance;
+  if (s == "min") return Statistic::minimum;
+  if (s == "max") return Statistic::maximum;
+  if (s == "alerts") return Statistic::alerts;
+  r.fail(errc::invalid_argument,
+         path + ": unknown statistic \"" + printable(s) + "\" (count, mean, variance, min, max, alerts)",
+         n.source());
+}
+
+[[nodiscard]] inline std::string read_file(const std::filesystem::path& path) {
+  const auto cannot = [&](const std::string& why) {
+    return error(errc::invalid_argument, "cannot read config file " + path.string() + ": " + why);
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw cannot("a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw cannot("cannot open it");
+  std::string text;
+  char buffer[16384];
+  while (in) {
+    in.read(buffer, sizeof buffer);
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_config_file_size)
+      throw error(errc::message_too_large, "config file " + path.string() + ": larger than " +
+                                               std::to_string(max_config_file_size) + " bytes");
+  }
+  if (in.bad()) throw cannot("read error");
+  return text;
+}
+
+}  // namespace detail::config_toml
+
+/// The group tables of a TOML document, checked by GroupConfig::validate(). `source` names the
+/// document in error messages (a file name).
+[[nodiscard]] inline GroupConfig parse_group_config(std::string_view toml_text, const std::string& source = "config") {
+  using detail::config_toml::indexed;
+  const detail::config_toml::Reader r(toml_text, source);
+  GroupConfig config;
+
+  // [group]
+  const toml::table& group = r.top_table("group");
+  r.check_keys(group, "group",
+               {"name", "scheme", "threshold", "domain", "round_ms", "epoch_ms", "peer_wait_ms"});
+  if (const auto* n = r.find(group, "name")) config.name = r.string(*n, "group.name");
+  const toml::node& scheme_node = r.need(group, "group", "scheme");
+  const std::string& scheme = r.string(scheme_node, "group.scheme");
+  if (scheme != "shamir" && scheme != "additive")
+    r.fail(errc::invalid_argument,
+           "group.scheme: unknown scheme \"" + detail::config_toml::printable(scheme) +
+               "\" (\"shamir\" or \"additive\")",
+           scheme_node.source());
+  const bool shamir = scheme == "shamir";
+  std::size_t threshold = 0;
+  if (shamir) {
+    threshold = r.unsigned_integer<std::size_t>(r.need(group, "group", "threshold"), "group.threshold");
+  } else if (const auto* n = r.find(group, "threshold")) {
+    r.fail(errc::malformed_message, "group.threshold: only for scheme \"shamir\"", n->source());
+  }
+  if (const auto* n = r.find(group, "domain")) config.domain = r.string(*n, "group.domain");
+  config.round_length = std::chrono::milliseconds(r.integer(r.need(group, "group", "round_ms"), "group.round_ms"));
+  config.epoch_ms = r.integer(r.need(group, "group", "epoch_ms"), "group.epoch_ms");
+  if (const auto* n = r.find(group, "peer_wait_ms"))
+    config.peer_wait = std::chrono::milliseconds(r.integer(*n, "group.peer_wait_ms"));
+
+  // [policy]
+  const toml::table& policy = r.top_table("policy");
+  r.check_keys(policy, "policy", {"min_clients", "recipients", "reveal"});
+  config.policy.min_clients =
+      r.unsigned_integer<std::size_t>(r.need(policy, "policy", "min_clients"), "policy.min_clients");
+  const toml::array& recipients = r.array(r.need(policy, "policy", "recipients"), "policy.recipients");
+  for (std::size_t i = 0; i < recipients.size(); ++i)
+    config.policy.recipients.push_back(r.unsigned_integer<PartyId>(*recipients.get(i), indexed("policy.recipients", i)));
+  if (const auto* n = r.find(policy, "reveal")) {
+    const toml::array& reveal = r.array(*n, "policy.reveal");
+    config.policy.reveal.clear();
+    for (std::size_t i = 0; i < reveal.size(); ++i)
+      config.policy.reveal.push_back(
+          detail::config_toml::parse_statistic(r, *reveal.get(i), indexed("policy.reveal", i)));
+  }
+
+  // [[gateways]]
+  const toml::array& gateways = r.array(r.need(r.root(), "", "gateways"), "gateways");
+  for (std::size_t i = 0; i < gateways.size(); ++i) {
+    const std::string path = indexed("gateways", i);
+    const toml::table& t = r.table(*gateways.get(i), path);
+    r.check_keys(t, path, {"id", "host", "peer_port", "ingest_port", "public_key"});
+    GatewayInfo g;
+    g.id = r.unsigned_integer<PartyId>(r.need(t, path, "id"), path + ".id");
+    g.host = r.string(r.need(t, path, "host"), path + ".host");
+    g.peer_port = r.unsigned_integer<std::uint16_t>(r.need(t, path, "peer_port"), path + ".peer_port");
+    g.ingest_port = r.unsigned_integer<std::uint16_t>(r.need(t, path, "ingest_port"), path + ".ingest_port");
+    g.public_key = detail::config_toml::parse_public_key(r, r.need(t, path, "public_key"), path + ".public_key", g.id);
+    config.gateways.push_back(std::move(g));
+  }
+  config.scheme = shamir ? SplitScheme::shamir(threshold, config.gateways.size())
+                         : SplitScheme::additive(config.gateways.size());
+
+  // [[channels]]
+  const toml::array& channels = r.array(r.need(r.root(), "", "channels"), "channels");
+  for (std::size_t i = 0; i < channels.size(); ++i) {
+    const std::string path = indexed("channels", i);
+    const toml::table& t = r.table(*channels.get(i), path);
+    r.check_keys(t, path, {"name", "frac_bits", "min", "max", "alert_above"});
+    ChannelConfig c;
+    c.name = r.string(r.need(t, path, "name"), path + ".name");
+    if (const auto* n = r.find(t, "frac_bits")) c.frac_bits = r.unsigned_integer<std::uint32_t>(*n, path + ".frac_bits");
+    c.min = r.floating(r.need(t, path, "min"), path + ".min");
+    c.max = r.floating(r.need(t, path, "max"), path + ".max");
+    if (const auto* n = r.find(t, "alert_above")) c.alert_above = r.floating(*n, path + ".alert_above");
+    config.channels.push_back(std::move(c));
+  }
+
+  config.validate();
+  return config;
+}
+
+/// The [gateway] table of a TOML document; relative paths are taken relative to base_dir (the
+/// directory of the file).
+[[nodiscard]] inline GatewayLocalConfig parse_gateway_local(std::string_view toml_text,
+                                                            const std::filesystem::path& base_dir,
+                                                            const std::string& source = "config") {
+  const detail::config_toml::Reader r(toml_text, source);
+  const toml::table& t = r.top_table("gateway");
+  r.check_keys(t, "gateway", {"id", "secret_key", "enrolment", "store", "rounds"});
+  GatewayLocalConfig local;
+  local.id = r.unsigned_integer<PartyId>(r.need(t, "gateway", "id"), "gateway.id");
+  local.secret_key = r.file_path(r.need(t, "gateway", "secret_key"), "gateway.secret_key", base_dir);
+  local.enrolment = r.file_path(r.need(t, "gateway", "enrolment"), "gateway.enrolment", base_dir);
+  local.store = r.file_path(r.need(t, "gateway", "store"), "gateway.store", base_dir);
+  if (const auto* n = r.find(t, "rounds")) local.rounds = r.unsigned_integer<std::uint32_t>(*n, "gateway.rounds");
+  return local;
+}
+
+/// The [device] table of a TOML document; a relative secret_key is taken relative to base_dir.
+[[nodiscard]] inline DeviceLocalConfig parse_device_local(std::string_view toml_text,
+                                                          const std::filesystem::path& base_dir,
+                                                          const std::string& source = "config") {
+  const detail::config_toml::Reader r(toml_text, source);
+  const toml::table& t = r.top_table("device");
+  r.check_keys(t, "device", {"client_id", "secret_key", "rounds"});
+  DeviceLocalConfig local;
+  local.client_id = r.unsigned_integer<ClientId>(r.need(t, "device", "client_id"), "device.client_id");
+  local.secret_key = r.file_path(r.need(t, "device", "secret_key"), "device.secret_key", base_dir);
+  if (const auto* n = r.find(t, "rounds")) local.rounds = r.unsigned_integer<std::uint32_t>(*n, "device.rounds");
+  return local;
+}
+
+/// parse_group_config on the file at `path` (at most max_config_file_size bytes).
+[[nodiscard]] inline GroupConfig load_group_config(const std::filesystem::path& path) {
+  return parse_group_config(detail::config_toml::read_file(path), path.string());
+}
+
+/// parse_gateway_local on the file at `path`, relative paths taken from the file's directory.
+[[nodiscard]] inline GatewayLocalConfig load_gateway_local(const std::filesystem::path& path) {
+  return parse_gateway_local(detail::config_toml::read_file(path), path.parent_path(), path.string());
+}
+
+/// parse_device_local on the file at `path`, a relative secret_key taken from the file's directory.
+[[nodiscard]] inline DeviceLocalConfig load_device_local(const std::filesystem::path& path) {
+  return parse_device_local(detail::config_toml::read_file(path), path.parent_path(), path.string());
+}
+
+}  // namespace platform
+EDGEMPC_END_NAMESPACE

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: Apache-2.0
+// Gateways as real processes over TCP on 127.0.0.1, fed by a device fleet over their ingest
+// ports: the published statistics against the plaintext, and every failure the platform must
+// survive (bad submissions, client and gateway dropouts, SIGKILL and restart, backup/restore).
+#include <catch2/catch.hpp>
+
+#include "gateway_harness.hpp"
+#include "protocol_harness.hpp"
+
+using namespace edgempc;
+using namespace edgempc::platform;
+using test::Fixture;
+using test::GatewayProcess;
+
+namespace {
+
+void check_round(const Fixture& f, const RoundReport& got, const std::vector<std::array<double, 2>>& readings,
+                 const std::vector<bool>& included) {
+  const auto want = test::plaintext(f.group, readings, included);
+  REQUIRE(got.status == RoundStatus::published);
+  REQUIRE(got.recipient);
+  REQUIRE(got.channels.size() == want.size());
+  CHECK(got.contributors == static_cast<std::uint64_t>(std::count(included.begin(), included.end(), true)));
+  for (std::size_t c = 0; c < want.size(); ++c) {
+    INFO("channel " << got.channels[c].name);
+    CHECK(got.channels[c].count == want[c].count);
+    CHECK(*got.channels[c].mean == Approx(want[c].mean).epsilon(1e-12));
+    CHECK(*got.channels[c].variance == Approx(want[c].variance).epsilon(1e-9));
+    CHECK(*got.channels[c].minimum == want[c].minimum);
+    CHECK(*got.channels[c].maximum == want[c].maximum);
+    if (f.group.channels[c].alert_above) CHECK(*got.channels[c].alerts == want[c].alerts);
+    else CHECK(!got.channels[c].alerts);
+  }
+}
+
+/// Held by every gateway named in `live`.
+std::vector<bool> held_by(const std::vector<std::vector<IngestCode>>& codes, const std::vector<PartyId>& live) {
+  std::vector<bool> out(codes.size(), true);
+  for (std::size_t i = 0; i < codes.size(); ++i)
+    for (const PartyId g : live) out[i] = out[i] && is_held(codes[i][g]);
+  return out;
+}
+
+std::chrono::steady_clock::time_point before_close(const Fixture& f, std::uint32_t r) {
+  return std::chrono::steady_clock::now() + std::chrono::milliseconds(f.close_ms(r) - test::unix_ms() - 100);
+}
+
+}  // namespace
+
+TEST_CASE("gateway processes publish count, mean, variance, min, max and alerts over two rounds", "[platform]") {
+  const bool shamir = GENERATE(true, false);
+  Fixture f(3, shamir ? 1 : 0, 120, 1500, 1, {0, 2});
+  std::vector<std::unique_ptr<GatewayProcess>> gws;
+  for (PartyId g = 0; g < 3; ++g) gws.push_back(std::make_unique<GatewayProcess>(f, g, 1));
+  std::vector<std::vector<std::array<double, 2>>> readings;
+  std::vector<std::vector<bool>> included;
+  Uplink uplink(f.group);
+  for (std::uint32_t r = 0; r < 2; ++r) {
+    test::sleep_until_ms(f.open_ms(r) + 50);
+    readings.push_back(test::make_readings(120, r, 7));
+    const auto codes = uplink.send(test::seal_round(f, r, readings.back()), before_close(f, r));
+    included.push_back(held_by(codes, {0, 1, 2}));
+    CHECK(std::count(included.back().begin(), included.back().end(), true) == 120);
+  }
+  for (const PartyId g : {0u, 2u}) {  // the recipients
+    const auto reports = gws[g]->reports();
+    REQUIRE(reports.size() == 2);
+    for (std::uint32_t r = 0; r < 2; ++r) {
+      CHECK(reports[r].round == r);
+      CHECK(reports[r].live == std::vector<PartyId>{0, 1, 2});
+      check_round(f, reports[r], readings[r], included[r]);
+    }
+  }
+  const auto other = gws[1]->reports();  // not a recipient: knows the round was published, no values
+  REQUIRE(other.size() == 2);
+  CHECK(other[0].status == RoundStatus::published);
+  CHECK_FALSE(other[0].recipient);
+  CHECK(other[0].channels.empty());
+}
+
+TEST_CASE("a gateway rejects unenrolled, forged, replayed, duplicate, late and malformed submissions", "[platform]") {
+  Fixture f(3, 1, 4, 2000);
+  GatewayProcess g0(f, 0, 1), g1(f, 1, 1), g2(f, 2, 1);  // alive in round 1, to see round 0 closed
+  test::sleep_until_ms(f.open_ms(0) + 50);
+  Prg prg;
+  const std::vector<double> reading{21.5, 40.0};
+  IngestClient c(f.group.gateways[0].host, f.group.gateways[0].ingest_port);
+
+  // An enrolled client: accepted once; the same bytes again are a replay, held once.
+  DeviceClient good(f.group, 0, f.client_keys[0]);
+  const auto sealed = good.seal(prg, 0, 0, reading);
+  CHECK(c.submit(sealed[0]) == IngestCode::accepted);
+  CHECK(c.submit(sealed[0]) == IngestCode::replayed);
+  // A second, different submission of the same client in the same round.
+  CHECK(c.submit(good.seal(prg, 0, 1, reading)[0]) == IngestCode::duplicate);
+
+  // Not enrolled: a key the gateways never saw, under an id nobody has.
+  const KeyPair stranger = KeyPair::generate();
+  DeviceClient unenrolled(f.group, 99, stranger);
+  CHECK(c.submit(unenrolled.seal(prg, 0, 0, reading)[0]) == IngestCode::not_enrolled);
+
+  // Forged: enrolled client 1's id, sealed with another key.
+  DeviceClient forger(f.group, 1, stranger);
+  CHECK(c.submit(forger.seal(prg, 0, 0, reading)[0]) == IngestCode::forged);
+  // Sealed for gateway 1, sent to gateway 0.
+  DeviceClient two(f.group, 2, f.client_keys[2]);
+  CHECK(c.submit(two.seal(prg, 0, 0, reading)[1]) == IngestCode::forged);
+
+  // Altered in transit.
+  auto altered = DeviceClient(f.group, 3, f.client_keys[3]).seal(prg, 0, 0, reading)[0];
+  altered.back() ^= 1;
+  CHECK(c.submit(altered) == IngestCode::forged);
+
+  // Truncated, and a round far in the future.
+  CHECK(c.submit(std::vector<std::uint8_t>(10, 0)) == IngestCode::malformed);
+  CHECK(c.submit(DeviceClient(f.group, 3, f.client_keys[3]).seal(prg, 5, 0, reading)[0]) == IngestCode::round_not_open);
+  // A malformed request length: the gateway drops the connection, and keeps serving others.
+  {
+    IngestClient bad(f.group.gateways[0].host, f.group.gateways[0].ingest_port, std::chrono::milliseconds(2000));
+    const std::vector<std::uint8_t> huge{0xff, 0xff, 0xff, 0x7f, 1};
+    bad.send_raw(huge);
+    CHECK_THROWS_MATCHES(bad.status(0), error, test::has_code(errc::connection_lost));
+  }
+  CHECK(c.status(0) == RoundPhase::collecting);
+
+  // After the close: too late.
+  test::sleep_until_ms(f.close_ms(0) + 20);
+  IngestClient late(f.group.gateways[0].host, f.group.gateways[0].ingest_port);
+  CHECK(late.submit(DeviceClient(f.group, 3, f.client_keys[3]).seal(prg, 0, 7, reading)[0]) == IngestCode::round_closed);
+
+  // The round itself: client 0 reached gateway 0 only, so nobody is in every list.
+  const auto reports = g0.reports();
+  REQUIRE(reports.size() == 2);
+  CHECK(reports[0].contributors == 0);
+  CHECK(reports[0].status == RoundStatus::withheld);
+}
+
+TEST_CASE("a client that reaches only some gateways is left out, and the round is still right", "[platform]") {
+  Fixture f(3, 1, 60, 1500);
+  GatewayProcess g0(f, 0, 0), g1(f, 1, 0), g2(f, 2, 0);
+  test::sleep_until_ms(f.open_ms(0) + 50);
+  const auto readings = test::make_readings(60, 0, 11);
+  auto sealed = test::seal_round(f, 0, readings);
+  // Clients 0..9 lose their submission to gateway 2 (dropped on the way): sent elsewhere only.
+  std::vector<std::vector<std::vector<std::uint8_t>>> full(sealed.begin() + 10, sealed.end());
+  Uplink uplink(f.group);
+  auto codes = uplink.send(full, before_close(f, 0));
+  {
+    GroupConfig two = f.group;  // an uplink to gateways 0 and 1 only
+    IngestClient a(two.gateways[0].host, two.gateways[0].ingest_port), b(two.gateways[1].host, two.gateways[1].ingest_port);
+    for (std::size_t i = 0; i < 10; ++i) {
+      CHECK(a.submit(sealed[i][0]) == IngestCode::accepted);
+      CHECK(b.submit(sealed[i][1]) == IngestCode::accepted);
+    }
+  }
+  std::vector<bool> included(60, true);
+  for (std::size_t i = 0; i < 10; ++i) included[i] = false;
+  const auto rest = held_by(codes, {0, 1, 2});
+  for (std::size_t i = 10; i < 60; ++i) included[i] = rest[i - 10];
+  const auto reports = g0.reports();
+  REQUIRE(reports.size() == 1);
+  check_round(f, reports[0], readings, included);
+  CHECK(reports[0].contributors == 50);
+}
+
+TEST_CASE("with t = 1 and n = 3, one gateway down for the whole round: the others publish", "[platform]") {
+  Fixture f(3, 1, 80, 1500);
+  GatewayProcess g0(f, 0, 0), g1(f, 1, 0);  // gateway 2 never starts
+  test::sleep_until_ms(f.open_ms(0) + 50);
+  const auto readings = test::make_readings(80, 0, 13);
+  Uplink uplink(f.group);
+  const auto codes = uplink.send(test::seal_round(f, 0, readings), before_close(f, 0));
+  const auto included = held_by(codes, {0, 1});
+  CHECK(std::count(included.begin(), included.end(), true) == 80);
+  const auto reports = g0.reports();
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0].live == std::vector<PartyId>{0, 1});
+  check_round(f, reports[0], readings, included);
+}
+
+TEST_CASE("with additive sharing a gateway down for the whole round fails the round, publishing nothing",
+          "[platform]") {
+  Fixture f(2, 0, 10, 1000);
+  f.group.peer_wait = std::chrono::milliseconds(300);
+  GatewayProcess g0(f, 0, 0);
+  const auto reports = g0.reports();
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0].status == RoundStatus::failed);
+  CHECK(reports[0].channels.empty());
+}
+
+TEST_CASE("a gateway killed with SIGKILL mid-round and restarted finishes the round with every share", "[platform]") {
+  Fixture f(3, 1, 100, 3000);
+  auto g0 = std::make_unique<GatewayProcess>(f, 0, 0);
+  auto g1 = std::make_unique<GatewayProcess>(f, 1, 0);
+  auto g2 = std::make_unique<GatewayProcess>(f, 2, 0);
+  test::sleep_until_ms(f.open_ms(0) + 50);
+  const auto readings = test::make_readings(100, 0, 17);
+  const auto sealed = test::seal_round(f, 0, readings);
+  Uplink uplink(f.group);
+  const std::vector<std::vector<std::vector<std::uint8_t>>> first(sealed.begin(), sealed.begin() + 50),
+      second(sealed.begin() + 50, sealed.end());
+  auto codes = uplink.send(first, before_close(f, 0));
+  g2->kill();                                          // acknowledged shares must survive this
+  g2 = std::make_unique<GatewayProcess>(f, 2, 0);      // same store, same ports
+  const auto more = uplink.send(second, before_close(f, 0));
+  codes.insert(codes.end(), more.begin(), more.end());
+  const auto included = held_by(codes, {0, 1, 2});
+  CHECK(std::count(included.begin(), included.end(), true) == 100);
+  const auto reports = g0->reports();
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0].live == std::vector<PartyId>{0, 1, 2});
+  check_round(f, reports[0], readings, included);
+  const auto restarted = g2->reports();
+  REQUIRE(restarted.size() == 1);
+  CHECK(restarted[0].status == RoundStatus::published);
+}
+
+TEST_CASE("a round with fewer than min_clients contributors is withheld everywhere", "[platform]") {
+  Fixture f(3, 1, 5, 1500, 6, {0});
+  GatewayProcess g0(f, 0, 0), g1(f, 1, 0), g2(f, 2, 0);
+  test::sleep_until_ms(f.open_ms(0) + 50);
+  Uplink uplink(f.group);
+  (void)uplink.send(test::seal_round(f, 0, test::make_readings(5, 0, 19)), before_close(f, 0));
+  for (auto* g : {&g0, &g1, &g2}) {
+    const auto reports = g->reports();
+    REQUIRE(reports.size() == 1);
+    CHECK(reports[0].status == RoundStatus::withheld);
+    CHECK(reports[0].contributors == 5);
+    CHECK(reports[0].channels.empty());
+  }
+}
+
+TEST_CASE("a gateway's store backed up and restored into a fresh gateway gives the same results", "[platform]") {
+  Fixture f(3, 1, 40, 3000);
+  auto g0 = std::make_unique<GatewayProcess>(f, 0, 0);
+  auto g1 = std::make_unique<GatewayProcess>(f, 1, 0);
+  auto g2 = std::make_unique<GatewayProcess>(f, 2, 0);
+  test::sleep_until_ms(f.open_ms(0) + 50);
+  const auto readings = test::make_readings(40, 0, 23);
+  Uplink uplink(f.group);
+  const auto codes = uplink.send(test::seal_round(f, 0, readings), before_close(f, 0));
+  const auto included = held_by(codes, {0, 1, 2});
+  CHECK(std::count(included.begin(), included.end(), true) == 40);
+  // Gateway 2's machine dies; its last backup is restored on a new machine (a new file).
+  g2->kill();
+  const auto snapshot = f.dir / "gw2.snapshot";
+  {
+    ShareStore old(f.store(2), f.gateway_keys[2]);
+    old.backup(snapshot);
+  }
+  std::filesystem::remove(f.store(2));
+  const auto fresh = f.dir / "gw2-restored.db";
+  (void)ShareStore::restore(snapshot, fresh, f.gateway_keys[2]);
+  g2 = std::make_unique<GatewayProcess>(f, 2, 0, fresh);
+  const auto reports = g0->reports();
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0].live == std::vector<PartyId>{0, 1, 2});
+  check_round(f, reports[0], readings, included);
+}
