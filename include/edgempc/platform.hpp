@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// The platform layer: enrolment, sealed submissions, balancing and batch work. The SQLite share
-// store (platform/store.hpp) is separate: it needs the optional edgempc::store target.
+// The platform layer: group configuration, the device side (client, uplink), enrolment, sealed
+// submissions, the ingest protocol, rounds, balancing and batch work. Three headers need an
+// optional dependency and are included on their own: platform/store.hpp and
+// platform/gateway.hpp (edgempc::store, SQLite) and platform/config_toml.hpp (edgempc::config,
+// toml++).
 #pragma once
 
 #include "edgempc/platform/balancer.hpp"
+#include "edgempc/platform/client.hpp"
+#include "edgempc/platform/config.hpp"
 #include "edgempc/platform/enrolment.hpp"
+#include "edgempc/platform/ingest.hpp"
 #include "edgempc/platform/make_submissions.hpp"
 #include "edgempc/platform/round.hpp"
 #include "edgempc/platform/submission.hpp"
 #include "edgempc/platform/thread_pool.hpp"
+#include "edgempc/platform/uplink.hpp"

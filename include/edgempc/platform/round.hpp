@@ -15,8 +15,9 @@
 // What leaks: every gateway learns which clients contributed (never their readings); the
 // recipients learn the count, the sum and the sum of squares. Security model: that of the
 // sharing scheme (semi-honest gateways; for Shamir at most t of them colluding) over secure
-// channels. Gateway dropouts during the round are not handled here yet: every gateway of the
-// group must take part.
+// channels. Every gateway of the group must take part: this is the in-process building block
+// for parties that already share a transport. platform/gateway.hpp is the full gateway, which
+// also survives gateway dropouts and restarts and adds min/max/alerts.
 #pragma once
 
 #include <algorithm>
