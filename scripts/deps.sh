@@ -3,7 +3,8 @@
 # Installs the Debian/Ubuntu packages edgempc needs to build, test and benchmark.
 set -euo pipefail
 
-packages=(g++ cmake make pkg-config libsodium-dev libboost-dev catch2 libbenchmark-dev libsqlite3-dev)
+packages=(g++ cmake make pkg-config libsodium-dev libboost-dev catch2 libbenchmark-dev libsqlite3-dev
+  libtomlplusplus-dev libcli11-dev)
 
 missing=()
 for package in "${packages[@]}"; do

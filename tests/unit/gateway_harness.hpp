@@ -29,11 +29,17 @@ namespace test {
 
 namespace ep = edgempc::platform;
 
-/// A port the OS has just handed out (bound, read, closed); good enough on a test machine.
-inline std::uint16_t free_port() {
+/// `count` distinct ports the OS has just handed out (all bound at once, so no two are the
+/// same, then closed); good enough on a test machine.
+inline std::vector<std::uint16_t> free_ports(std::size_t count) {
   boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
+  std::vector<boost::asio::ip::tcp::acceptor> held;
+  std::vector<std::uint16_t> ports;
+  for (std::size_t i = 0; i < count; ++i) {
+    held.emplace_back(io, boost::asio::ip::tcp::endpoint{boost::asio::ip::make_address("127.0.0.1"), 0});
+    ports.push_back(held.back().local_endpoint().port());
+  }
+  return ports;
 }
 
 inline std::int64_t unix_ms() { return edgempc::platform::detail::gateway::unix_ms(); }
@@ -54,9 +60,10 @@ struct Fixture {
     std::filesystem::create_directories(dir);
     group.name = "test";
     group.scheme = t == 0 ? ep::SplitScheme::additive(n) : ep::SplitScheme::shamir(t, n);
+    const auto ports = free_ports(2 * n);
     for (edgempc::PartyId g = 0; g < n; ++g) {
       gateway_keys.push_back(edgempc::KeyPair::generate());
-      group.gateways.push_back({g, "127.0.0.1", free_port(), free_port(), gateway_keys.back().public_key()});
+      group.gateways.push_back({g, "127.0.0.1", ports[2 * g], ports[2 * g + 1], gateway_keys.back().public_key()});
     }
     group.channels.push_back({"temperature", 16, -40.0, 125.0, 30.0});
     group.channels.push_back({"humidity", 12, 0.0, 100.0, std::nullopt});

@@ -65,6 +65,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -284,23 +285,24 @@ class Gateway {
   [[nodiscard]] std::uint32_t start_round() const noexcept { return start_round_; }
 
   /// Finishes rounds until `last_round` is finished (or stop()); calls `on_report` after each.
+  /// last_round = UINT32_MAX runs until stop().
   void run(std::uint32_t last_round, const std::function<void(const RoundReport&)>& on_report) {
-    std::vector<std::uint32_t> todo;
+    const auto one = [&](std::uint32_t r) {
+      if (!wait_until_ms(close_ms(r))) return false;
+      const RoundReport report = finish(r);
+      if (on_report) on_report(report);
+      return !stopping_;
+    };
+    std::vector<std::uint32_t> earlier;  // unfinished rounds from before a restart
     {
       std::lock_guard lock(mutex_);
       for (const auto& [r, data] : rounds_)
-        if (r < start_round_ && data.phase != RoundPhase::finished) todo.push_back(r);
+        if (r < start_round_ && r <= last_round && data.phase != RoundPhase::finished) earlier.push_back(r);
     }
-    for (std::uint32_t r = start_round_; r <= last_round && r >= start_round_; ++r) {
-      todo.push_back(r);
-      if (r == std::numeric_limits<std::uint32_t>::max()) break;
-    }
-    for (const std::uint32_t r : todo) {
-      if (r > last_round) continue;
-      if (!wait_until_ms(close_ms(r))) return;
-      const RoundReport report = finish(r);
-      if (on_report) on_report(report);
-      if (stopping_) return;
+    for (const std::uint32_t r : earlier)
+      if (!one(r)) return;
+    for (std::uint32_t r = start_round_; r <= last_round; ++r) {
+      if (!one(r) || r == std::numeric_limits<std::uint32_t>::max()) return;
     }
   }
 

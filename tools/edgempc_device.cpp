@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: Apache-2.0
+// edgempc-device: run one device of a group: read its sensors once per round, clean the
+// readings, share and seal them for the gateways, and send them.
+//
+//   edgempc-device --config FILE --source SPEC [--once] [--seed N] [--verbose]
+//
+// FILE is the group's TOML file with this device's [device] table (platform/config_toml.hpp).
+// SPEC, the readings' source, one reading per channel of the group per round:
+//   sim             a SimulatedSensor per channel (device/simulated_sensor.hpp): a slow cycle
+//                   with a little noise, around 40 % of the way from the channel's min to its
+//                   max, seeded from the client id and --seed, so a run is reproducible
+//   replay:PATH     a CSV file (device/csv_replay.hpp) with a header row and one column per
+//                   channel, named as the channel; one row per round; the device stops at the
+//                   end of the file
+//   i2c:DEV:ADDR    a Sensirion SHT3x on I2C (device/sht3x.hpp), e.g. i2c:/dev/i2c-1:0x44
+//                   (ADDR in hex); the group must have 2 channels: temperature (°C) then
+//                   relative humidity (%)
+//   uart:DEV        a Modbus RTU slave on a serial port (device/modbus_rtu.hpp), e.g.
+//                   uart:/dev/ttyUSB0: 9600 baud, 8N1, slave 1, holding registers 0 .. C-1 for
+//                   the C channels, each a signed 16-bit value in tenths (value = register * 0.1)
+//
+// Round r covers [epoch + r L, epoch + (r+1) L). The device starts with the round its clock is
+// in (round 0 before the epoch); at the start of each round it polls the source once, runs the
+// readings through a clean::Pipeline with the channel's [min, max] (a reading refused drops the
+// round, logged with the reason), seals them with seq 0 and sends them to every gateway, which
+// it waits for until 100 ms before the round closes (a quarter of the round before, for rounds
+// shorter than 400 ms). One line per round goes to stdout:
+//   round R: held by gateways [0,1,2] (codes accepted, accepted, accepted)
+// or "round R: dropped (...)". It stops after [device].rounds rounds if that is > 0, or on
+// SIGTERM/SIGINT (a second one exits at once). --once submits one round and exits.
+//
+// Exit status: 0 on success (with --once: only if every gateway holds the submission), 1 on an
+// error or (with --once) a round not held everywhere, 2 on a usage error (a bad SPEC too).
+#include <edgempc/clean/pipeline.hpp>
+#include <edgempc/core/fixed_point.hpp>
+#include <edgempc/core/mersenne61.hpp>
+#include <edgempc/core/prg.hpp>
+#include <edgempc/device/csv_replay.hpp>
+#include <edgempc/device/i2c_dev.hpp>
+#include <edgempc/device/modbus_rtu.hpp>
+#include <edgempc/device/sht3x.hpp>
+#include <edgempc/device/simulated_sensor.hpp>
+#include <edgempc/device/termios_serial.hpp>
+#include <edgempc/net/keys.hpp>
+#include <edgempc/platform/client.hpp>
+#include <edgempc/platform/config_toml.hpp>
+#include <edgempc/platform/ingest.hpp>
+#include <edgempc/platform/uplink.hpp>
+#include <edgempc/version.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace edgempc;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Usage : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Blocks SIGTERM and SIGINT in the calling thread (and so in every thread it starts after) and
+/// waits for them on a thread of its own: the first calls the handler, a second exits at once.
+/// Construct it before any other thread exists.
+class SignalWatcher {
+ public:
+  SignalWatcher() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGINT);
+    if (const int rc = pthread_sigmask(SIG_BLOCK, &set_, nullptr); rc != 0)
+      throw std::runtime_error("pthread_sigmask failed");
+    thread_ = std::thread([this] { watch(); });
+  }
+  SignalWatcher(const SignalWatcher&) = delete;
+  SignalWatcher& operator=(const SignalWatcher&) = delete;
+  ~SignalWatcher() {
+    finished_ = true;
+    pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait; seen as "finished"
+    thread_.join();
+  }
+
+  /// Calls `f` on the first signal (at once if it came already); clear() before what `f`
+  /// touches dies.
+  void on_signal(std::function<void()> f) {
+    std::unique_lock lock(mutex_);
+    if (signalled_) {
+      lock.unlock();
+      f();
+      return;
+    }
+    handler_ = std::move(f);
+  }
+  void clear() {
+    std::lock_guard lock(mutex_);
+    handler_ = nullptr;
+  }
+
+ private:
+  void watch() {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set_, &sig) != 0 || finished_) return;
+      std::lock_guard lock(mutex_);
+      if (signalled_) {
+        std::fprintf(stderr, "edgempc-device: second signal (%s), exiting now\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        std::_Exit(1);
+      }
+      signalled_ = true;
+      std::fprintf(stderr, "edgempc-device: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      if (handler_) handler_();
+    }
+  }
+
+  sigset_t set_{};
+  std::atomic<bool> finished_{false};
+  mutable std::mutex mutex_;
+  bool signalled_ = false;
+  std::function<void()> handler_;
+  std::thread thread_;
+};
+
+/// A stop flag that sleeps can wait on.
+class Stopper {
+ public:
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+  }
+  [[nodiscard]] bool stopping() const {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+  }
+  /// Sleeps until the Unix time `ms`; false if stopped first.
+  bool sleep_until_unix_ms(std::int64_t ms) {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      const std::int64_t now = unix_ms();
+      if (now >= ms) return true;
+      cv_.wait_for(lock, std::chrono::milliseconds(std::min<std::int64_t>(ms - now, 200)));
+    }
+    return false;
+  }
+
+  static std::int64_t unix_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+};
+
+// ---------------------------------------------------------------- sources
+
+/// What --source names, checked for syntax before anything is opened.
+struct SourceSpec {
+  enum class Kind { sim, replay, i2c, uart } kind = Kind::sim;
+  std::string path;           // replay, i2c, uart
+  std::uint16_t address = 0;  // i2c
+};
+
+SourceSpec parse_source(const std::string& spec) {
+  SourceSpec s;
+  const auto rest = [&](std::string_view prefix) { return spec.substr(prefix.size()); };
+  if (spec == "sim") return s;
+  if (spec.starts_with("replay:")) {
+    s.kind = SourceSpec::Kind::replay;
+    s.path = rest("replay:");
+    if (s.path.empty()) throw Usage("--source replay:PATH needs a path");
+    return s;
+  }
+  if (spec.starts_with("uart:")) {
+    s.kind = SourceSpec::Kind::uart;
+    s.path = rest("uart:");
+    if (s.path.empty()) throw Usage("--source uart:DEV needs a device, e.g. uart:/dev/ttyUSB0");
+    return s;
+  }
+  if (spec.starts_with("i2c:")) {
+    s.kind = SourceSpec::Kind::i2c;
+    const std::string r = rest("i2c:");
+    const std::size_t colon = r.rfind(':');
+    const auto bad = [&] { return Usage("--source i2c:DEV:ADDR needs a device and a hex address, e.g. i2c:/dev/i2c-1:0x44"); };
+    if (colon == std::string::npos || colon == 0) throw bad();
+    s.path = r.substr(0, colon);
+    const std::string addr = r.substr(colon + 1);
+    if (addr.size() < 3 || addr.size() > 4 || addr[0] != '0' || (addr[1] != 'x' && addr[1] != 'X')) throw bad();
+    unsigned v = 0;
+    for (std::size_t i = 2; i < addr.size(); ++i) {
+      const char c = addr[i];
+      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      if (d < 0) throw bad();
+      v = v * 16 + static_cast<unsigned>(d);
+    }
+    if (v < 0x03 || v > 0x77) throw Usage("--source i2c: address " + addr + " is not a 7-bit device address (0x03 .. 0x77)");
+    s.address = static_cast<std::uint16_t>(v);
+    return s;
+  }
+  throw Usage("--source '" + spec + "': expected sim, replay:PATH, i2c:DEV:ADDR or uart:DEV");
+}
+
+/// A source of one reading per channel per poll, whatever its kind.
+struct Source {
+  std::string description;
+  /// Fills out[0 .. C) (channel c in out[c]); returns how many it wrote, 0 at the end of data.
+  std::function<std::size_t(device::Deadline, std::span<device::Reading>)> poll;
+};
+
+Source open_source(const SourceSpec& spec, const platform::GroupConfig& group, platform::ClientId client,
+                   std::uint64_t seed) {
+  const std::size_t channels = group.channels.size();
+  Source src;
+  switch (spec.kind) {
+    case SourceSpec::Kind::sim: {
+      auto sensors = std::make_shared<std::vector<device::SimulatedSensor>>();
+      for (std::size_t c = 0; c < channels; ++c) {
+        const auto& ch = group.channels[c];
+        const double range = ch.max - ch.min;
+        device::SimulatedSensorOptions o;
+        o.channels = 1;
+        o.base = ch.min + 0.4 * range + 0.01 * range * static_cast<double>(static_cast<int>(client % 7) - 3);
+        o.channel_offset = 0.0;
+        o.amplitude = 0.05 * range;
+        o.period = 144;
+        o.noise_stddev = 0.002 * range;
+        o.decimals = 2;
+        o.interval = std::chrono::duration_cast<device::Reading::clock::duration>(group.round_length);
+        Prg::Seed s{};
+        const char tag[] = "edgempc-device sim";
+        std::copy(tag, tag + sizeof tag - 1, s.begin());
+        for (int i = 0; i < 4; ++i) s[20 + i] = static_cast<std::uint8_t>(client >> (8 * i));
+        s[24] = static_cast<std::uint8_t>(c);
+        for (int i = 0; i < 7; ++i) s[25 + i] = static_cast<std::uint8_t>(seed >> (8 * i));
+        sensors->emplace_back(s, o);
+      }
+      src.description = "simulated sensors (seed " + std::to_string(seed) + ")";
+      src.poll = [sensors](device::Deadline d, std::span<device::Reading> out) {
+        for (std::size_t c = 0; c < sensors->size(); ++c) {
+          (void)(*sensors)[c].poll(d, out.subspan(c, 1));
+          out[c].channel = static_cast<std::uint32_t>(c);
+        }
+        return sensors->size();
+      };
+      return src;
+    }
+    case SourceSpec::Kind::replay: {
+      device::CsvReplayOptions o;
+      for (const auto& ch : group.channels) o.columns.push_back(device::CsvColumn::named(ch.name));
+      auto replay = std::make_shared<device::CsvReplay>(device::CsvReplay::open(spec.path, std::move(o)));
+      src.description = "replay of " + spec.path;
+      src.poll = [replay](device::Deadline d, std::span<device::Reading> out) { return replay->poll(d, out); };
+      return src;
+    }
+    case SourceSpec::Kind::i2c: {
+      if (channels != 2)
+        throw Usage("--source i2c gives 2 channels (temperature, humidity); the group has " + std::to_string(channels));
+      struct Sht {
+        device::I2cDev bus;
+        device::Sht3x<device::I2cDev> sensor;
+        Sht(const std::string& path, std::uint16_t address) : bus(path, address), sensor(bus) {}
+      };
+      auto sht = std::make_shared<Sht>(spec.path, spec.address);
+      char addr[8];
+      std::snprintf(addr, sizeof addr, "0x%02x", spec.address);
+      src.description = "SHT3x at " + spec.path + " " + addr;
+      src.poll = [sht](device::Deadline d, std::span<device::Reading> out) { return sht->sensor.poll(d, out); };
+      return src;
+    }
+    case SourceSpec::Kind::uart: {
+      struct Modbus {
+        device::TermiosSerial port;
+        device::ModbusRtu<device::TermiosSerial> adapter;
+        Modbus(const std::string& path, std::size_t n)
+            : port(path, device::SerialConfig{9600, device::Parity::none, 1}),
+              adapter(port, device::ModbusConfig{.slave = 1,
+                                                 .first_register = 0,
+                                                 .count = static_cast<std::uint16_t>(n),
+                                                 .formats = std::vector<device::ModbusRegister>(n, {0.1, 0.0, true})}) {}
+      };
+      auto modbus = std::make_shared<Modbus>(spec.path, channels);
+      src.description = "Modbus RTU slave 1 at " + spec.path + " (9600 8N1, registers 0.." +
+                        std::to_string(channels - 1) + " x 0.1)";
+      src.poll = [modbus](device::Deadline d, std::span<device::Reading> out) { return modbus->adapter.poll(d, out); };
+      return src;
+    }
+  }
+  throw Usage("unknown source");
+}
+
+// ---------------------------------------------------------------- the device
+
+int run_device(const fs::path& config_path, const SourceSpec& spec, bool once, std::uint64_t seed, bool verbose) {
+  const platform::GroupConfig group = platform::load_group_config(config_path);
+  const platform::DeviceLocalConfig local = platform::load_device_local(config_path);
+  const KeyPair keys = load_key_pair(local.secret_key);
+  const std::size_t channels = group.channels.size();
+  const std::int64_t L = group.round_length.count();
+  const unsigned id = local.client_id;
+
+  Source source = open_source(spec, group, local.client_id, seed);
+  std::vector<clean::ChannelConfig> clean_configs(channels);
+  std::uint32_t frac_bits = 0;
+  for (std::size_t c = 0; c < channels; ++c) {
+    clean_configs[c].limits = clean::Limits{group.channels[c].min, group.channels[c].max};
+    frac_bits = std::max(frac_bits, group.channels[c].frac_bits);
+  }
+  // Only the limits are checked; the values are encoded per channel by DeviceClient.
+  clean::Pipeline<Mersenne61> pipeline(clean_configs, FixedPoint<Mersenne61>(frac_bits));
+
+  SignalWatcher signals;  // before the Uplink starts threads
+  Stopper stopper;
+  struct Clear {
+    SignalWatcher& s;
+    ~Clear() { s.clear(); }
+  } clear_before_the_stopper_dies{signals};
+  signals.on_signal([&stopper] { stopper.stop(); });
+
+  platform::DeviceClient client(group, local.client_id, keys);
+  platform::Uplink uplink(group, 512, std::chrono::milliseconds(std::clamp<std::int64_t>(L / 2, 200, 5000)));
+  Prg prg;
+
+  const auto open_ms = [&](std::uint32_t r) { return group.epoch_ms + static_cast<std::int64_t>(r) * L; };
+  const auto current_round = [&]() -> std::uint32_t {
+    const std::int64_t now = Stopper::unix_ms();
+    return now < group.epoch_ms ? 0 : static_cast<std::uint32_t>((now - group.epoch_ms) / L);
+  };
+  // Sending ends 100 ms before the round closes (a quarter of the round for rounds below
+  // 400 ms); polling gets up to a quarter of the round (at most 1 s) before that.
+  const std::int64_t send_slack = std::min<std::int64_t>(100, L / 4);
+  const std::int64_t poll_time = std::min<std::int64_t>(L / 4, 1000);
+  const std::int64_t margin = send_slack + poll_time;
+  std::uint32_t r = current_round();
+  if (Stopper::unix_ms() > open_ms(r + 1) - margin) ++r;
+
+  std::fprintf(stderr, "device %u: group '%s', %zu gateways, %zu channels, source: %s, starting at round %u\n", id,
+               group.name.c_str(), group.gateways.size(), channels, source.description.c_str(), r);
+
+  std::uint32_t done = 0;
+  bool all_held = false;
+  std::vector<device::Reading> readings(channels);
+  std::vector<double> values(channels);
+  while (!stopper.stopping()) {
+    if (!stopper.sleep_until_unix_ms(open_ms(r))) break;
+    const std::int64_t close = open_ms(r + 1);
+    if (Stopper::unix_ms() > close - margin) {  // suspended, or a slow poll: catch up
+      const std::uint32_t now_round = current_round();
+      std::fprintf(stderr, "device %u: round %u: too late to submit, skipped\n", id, r);
+      r = std::max(r + 1, now_round);
+      if (Stopper::unix_ms() > open_ms(r + 1) - margin) ++r;
+      continue;
+    }
+    const auto steady_at = [&](std::int64_t unix_ms) {
+      return std::chrono::steady_clock::now() + std::chrono::milliseconds(unix_ms - Stopper::unix_ms());
+    };
+
+    // Poll and clean.
+    std::string dropped;
+    std::size_t got = 0;
+    try {
+      // now <= close - margin, so the poll ends by close - send_slack at the latest.
+      got = source.poll(std::chrono::steady_clock::now() + std::chrono::milliseconds(poll_time), readings);
+    } catch (const error& e) {
+      dropped = std::string("source: ") + e.what();
+    }
+    if (dropped.empty() && got == 0) {
+      std::fprintf(stderr, "device %u: the source has no more readings\n", id);
+      break;
+    }
+    if (dropped.empty() && got != channels)
+      dropped = "the source gave " + std::to_string(got) + " readings for " + std::to_string(channels) + " channels";
+    for (std::size_t c = 0; dropped.empty() && c < channels; ++c) {
+      readings[c].channel = static_cast<std::uint32_t>(c);
+      const auto cleaned = pipeline.process(readings[c]);
+      if (!cleaned.kept()) {
+        char value[64] = "";
+        if (readings[c].ok()) std::snprintf(value, sizeof value, " %g", readings[c].value());
+        dropped = "channel " + group.channels[c].name + ": " + std::string(clean::to_string(cleaned.reason)) + value;
+      }
+      values[c] = cleaned.value;
+    }
+    if (verbose && dropped.empty()) {
+      std::string line;
+      for (std::size_t c = 0; c < channels; ++c) {
+        char b[96];
+        std::snprintf(b, sizeof b, "%s%s %g", c ? ", " : "", group.channels[c].name.c_str(), values[c]);
+        line += b;
+      }
+      std::fprintf(stderr, "device %u: round %u: %s\n", id, r, line.c_str());
+    }
+
+    // Seal and send.
+    if (dropped.empty()) {
+      const auto sealed = client.seal(prg, r, 0, values);
+      const std::vector<std::vector<std::vector<std::uint8_t>>> batch{sealed};
+      const auto codes = uplink.send(batch, steady_at(close - send_slack));
+      std::string held, names;
+      all_held = true;
+      for (std::size_t g = 0; g < codes[0].size(); ++g) {
+        if (platform::is_held(codes[0][g])) held += (held.empty() ? "" : ",") + std::to_string(g);
+        else all_held = false;
+        names += (g ? ", " : "") + std::string(platform::to_string(codes[0][g]));
+      }
+      std::printf("round %u: held by gateways [%s] (codes %s)\n", r, held.c_str(), names.c_str());
+    } else {
+      all_held = false;
+      std::fprintf(stderr, "device %u: round %u dropped: %s\n", id, r, dropped.c_str());
+      std::printf("round %u: dropped (%s)\n", r, dropped.c_str());
+    }
+    std::fflush(stdout);
+
+    ++done;
+    if (once || (local.rounds > 0 && done >= local.rounds)) break;
+    r = std::max(r + 1, current_round());
+  }
+  if (stopper.stopping()) std::fprintf(stderr, "device %u: stopped\n", id);
+  if (once) return done == 1 && all_held ? 0 : 1;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Runs one device of an edgempc group: reads its sensors once per round and sends the\n"
+               "readings, secret-shared and sealed, to the gateways.",
+               "edgempc-device"};
+  app.set_version_flag("--version", EDGEMPC_VERSION_STRING);
+  std::string config, source;
+  bool once = false, verbose = false;
+  std::uint64_t seed = 0;
+  app.add_option("--config", config, "The group's TOML file with this device's [device] table")
+      ->required()
+      ->type_name("FILE");
+  app.add_option("--source", source,
+                 "Where readings come from, one per channel per round:\n"
+                 "  sim           simulated sensors, seeded from the client id and --seed\n"
+                 "  replay:PATH   a CSV file with a header; one column per channel, named as it; a row per round\n"
+                 "  i2c:DEV:ADDR  an SHT3x, e.g. i2c:/dev/i2c-1:0x44 (2 channels: temperature, humidity)\n"
+                 "  uart:DEV      Modbus RTU: 9600 8N1, slave 1, holding registers 0..C-1, signed, x 0.1")
+      ->required()
+      ->type_name("SPEC");
+  app.add_flag("--once", once, "Submit one round and exit: status 0 only if every gateway holds it");
+  app.add_option("--seed", seed, "Seed of the simulated sensors (sim only; default 0)")->type_name("N");
+  app.add_flag("--verbose", verbose, "Log every round's readings on stderr");
+  app.footer(
+      "Each round: poll the source once at the round's start, drop the round if a reading is refused\n"
+      "(outside the channel's [min, max], or a failed read), seal the readings for every gateway and send\n"
+      "them until 100 ms before the round closes; prints 'round R: held by gateways [..] (codes ..)'.\n"
+      "Stops after [device].rounds rounds if > 0, else on SIGTERM or SIGINT.\n"
+      "Exit status: 0 on success, 1 on an error (or --once not held by every gateway), 2 on a usage error.");
+
+  try {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+      throw Usage(e.what());
+    }
+    const SourceSpec spec = parse_source(source);
+    return run_device(config, spec, once, seed, verbose);
+  } catch (const Usage& e) {
+    std::fprintf(stderr, "edgempc-device: %s\nRun with --help for more information.\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "edgempc-device: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# End-to-end test of edgempc-gateway and edgempc-device as real processes: a group set up from
+# nothing (keygen, enrol), three gateways and three simulated devices finishing one round on
+# 127.0.0.1, then a clean stop on SIGTERM and the exit status of a bad --source.
+#
+#   usage: test_gateway_device.sh EDGEMPC_GATEWAY EDGEMPC_DEVICE WORKDIR
+#
+# Takes about 6 s. On failure the files are kept in WORKDIR and every output is printed.
+set -u
+
+gw=$1
+dev=$2
+work=${3:-${TMPDIR:-/tmp}}
+dir=$(mktemp -d "$work/tool_gateway_device.XXXXXX") || exit 1
+pids=()
+ok=0
+
+cleanup() {
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  if [ "$ok" -eq 1 ]; then rm -rf "$dir"; else echo "files kept in $dir" >&2; fi
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  for f in "$dir"/*.out "$dir"/*.err; do
+    [ -e "$f" ] || continue
+    echo "--- $f" >&2
+    cat "$f" >&2
+  done
+  exit 1
+}
+
+now_ms() { date +%s%3N; }
+
+# Waits until process $1 has exited or $2 ms have passed; then `wait` gives its status.
+wait_exit() {
+  local pid=$1 until=$(( $(now_ms) + $2 ))
+  while kill -0 "$pid" 2>/dev/null; do
+    [ "$(now_ms)" -lt "$until" ] || return 1
+    sleep 0.1
+  done
+  return 0
+}
+
+# Six consecutive free ports from a random base: nothing answers on them.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+base=0
+for _ in $(seq 1 50); do
+  candidate=$(( 20000 + RANDOM % 40000 ))
+  all_free=1
+  for k in 0 1 2 3 4 5; do port_free $(( candidate + k )) || { all_free=0; break; }; done
+  if [ "$all_free" -eq 1 ]; then base=$candidate; break; fi
+done
+[ "$base" -ne 0 ] || fail "no free ports found"
+
+cd "$dir" || exit 1
+
+# --- keys and enrolment ----------------------------------------------------------------
+for i in 0 1 2; do
+  "$gw" keygen --secret "gw$i.key" --public "gw$i.pub" > "gw$i.hex" 2> keygen.err || fail "keygen gw$i"
+  "$gw" keygen --secret "dev$i.key" --public "dev$i.pub" > /dev/null 2> keygen.err || fail "keygen dev$i"
+  [ "$(wc -c < "gw$i.hex")" -eq 65 ] || fail "keygen printed '$(cat "gw$i.hex")', not a hex key"
+  id=$("$gw" enrol --enrolment enrolment.txt --public-key "dev$i.pub" 2> enrol.err) || fail "enrol dev$i"
+  [ "$id" = "$i" ] || fail "enrol dev$i printed id '$id', expected $i"
+done
+"$gw" keygen --secret gw0.key --public other.pub > /dev/null 2> keygen.err
+[ $? -eq 1 ] || fail "keygen overwrote an existing key"
+[ ! -e other.pub ] || fail "keygen wrote a public key beside an existing secret key"
+# enrol --id and unenrol, on a scratch copy.
+cp enrolment.txt scratch.txt
+[ "$("$gw" enrol --enrolment scratch.txt --public-key gw0.pub --id 10 2> enrol.err)" = 10 ] || fail "enrol --id 10"
+"$gw" unenrol --enrolment scratch.txt --id 10 2> enrol.err || fail "unenrol --id 10"
+"$gw" unenrol --enrolment scratch.txt --id 10 2> enrol.err
+[ $? -eq 1 ] || fail "unenrol of a client not enrolled did not fail"
+[ "$("$gw" enrol --enrolment scratch.txt --public-key gw0.pub 2> enrol.err)" = 11 ] || fail "a retired id was reused"
+for i in 0 1 2; do cp enrolment.txt "gw$i.enrolment"; done
+
+# --- configuration ---------------------------------------------------------------------
+epoch=$(( $(now_ms) + 2000 ))
+group() {
+  local i
+  cat <<EOF
+[group]
+name = "tooltest"
+scheme = "shamir"
+threshold = 1
+round_ms = 2000
+epoch_ms = $epoch
+peer_wait_ms = 1000
+
+[policy]
+min_clients = 2
+recipients = [0]
+
+[[channels]]
+name = "temperature"
+frac_bits = 16
+min = -40.0
+max = 125.0
+alert_above = 30.0
+
+[[channels]]
+name = "humidity"
+frac_bits = 12
+min = 0.0
+max = 100.0
+EOF
+  for i in 0 1 2; do
+    cat <<EOF
+
+[[gateways]]
+id = $i
+host = "127.0.0.1"
+peer_port = $(( base + i ))
+ingest_port = $(( base + 3 + i ))
+public_key = "$(cat "gw$i.hex")"
+EOF
+  done
+}
+gateway_config() {  # id rounds store
+  group
+  printf '\n[gateway]\nid = %s\nsecret_key = "gw%s.key"\nenrolment = "gw%s.enrolment"\nstore = "%s"\nrounds = %s\n' \
+    "$1" "$1" "$1" "$3" "$2"
+}
+for i in 0 1 2; do
+  gateway_config "$i" 1 "gw$i.db" > "gw$i.toml"
+  { group; printf '\n[device]\nclient_id = %s\nsecret_key = "dev%s.key"\n' "$i" "$i"; } > "dev$i.toml"
+done
+
+# --- one round: 3 gateways, 3 devices --------------------------------------------------
+gw_pids=()
+for i in 0 1 2; do
+  "$gw" --config "gw$i.toml" > "gw$i.out" 2> "gw$i.err" &
+  gw_pids+=($!)
+  pids+=($!)
+done
+dev_pids=()
+for i in 0 1 2; do
+  "$dev" --config "dev$i.toml" --source sim --once > "dev$i.out" 2> "dev$i.err" &
+  dev_pids+=($!)
+  pids+=($!)
+done
+for i in 0 1 2; do
+  wait "${dev_pids[$i]}"
+  status=$?
+  [ "$status" -eq 0 ] || fail "device $i exited with $status"
+  grep -q '^round 0: held by gateways \[0,1,2\] (codes accepted, accepted, accepted)$' "dev$i.out" ||
+    fail "device $i: unexpected output"
+done
+for i in 0 1 2; do
+  # Round 0 closes at epoch + 2 s; give the gateways 8 s more to finish it.
+  wait_exit "${gw_pids[$i]}" $(( epoch + 10000 - $(now_ms) )) || fail "gateway $i did not exit"
+  wait "${gw_pids[$i]}"
+  status=$?
+  [ "$status" -eq 0 ] || fail "gateway $i exited with $status"
+  grep -q '"round":0,"status":"published","live":\[0,1,2\],"contributors":3,' "gw$i.out" ||
+    fail "gateway $i: round 0 not published with 3 contributors"
+done
+grep -q '"channels":{"temperature":{"count":3,"mean":' gw0.out || fail "gateway 0 (the recipient) has no results"
+grep -q '"channels"' gw1.out && fail "gateway 1 (not a recipient) has results"
+[ "$(wc -l < gw0.out)" -eq 1 ] || fail "gateway 0 printed more than one line"
+
+# --- SIGTERM stops a gateway cleanly ---------------------------------------------------
+gateway_config 0 0 gw0-term.db > term.toml
+"$gw" --config term.toml > term.out 2> term.err &
+term_pid=$!
+pids+=($term_pid)
+until=$(( $(now_ms) + 5000 ))
+until grep -q '^gateway 0: group' term.err; do
+  kill -0 "$term_pid" 2>/dev/null || fail "the gateway for the SIGTERM test exited early"
+  [ "$(now_ms)" -lt "$until" ] || fail "the gateway for the SIGTERM test did not start"
+  sleep 0.05
+done
+kill -TERM "$term_pid"
+wait_exit "$term_pid" 5000 || fail "the gateway did not stop within 5 s of SIGTERM"
+wait "$term_pid"
+status=$?
+[ "$status" -eq 0 ] || fail "the gateway exited with $status after SIGTERM"
+grep -q '^gateway 0: stopped$' term.err || fail "the gateway did not say it stopped"
+
+# --- usage errors ----------------------------------------------------------------------
+for spec in bogus replay: i2c:/dev/i2c-1 i2c:/dev/i2c-1:44 i2c:/dev/i2c-1:0x99 uart:; do
+  "$dev" --config dev0.toml --source "$spec" --once > bad.out 2> bad.err
+  status=$?
+  [ "$status" -eq 2 ] || fail "--source '$spec' gave exit status $status, not 2"
+  grep -q '^edgempc-device: --source' bad.err || fail "--source '$spec': no message naming --source"
+done
+"$gw" --config gw0.toml keygen --secret x.key --public x.pub > bad.out 2> bad.err
+[ $? -eq 2 ] || fail "--config with a subcommand is not a usage error"
+
+ok=1
+echo "PASS"
