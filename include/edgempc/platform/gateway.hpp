@@ -491,6 +491,7 @@ class Gateway {
     const std::int64_t now = detail::gateway::unix_ms();
     std::vector<IngestCode> codes(frames.size(), IngestCode::malformed);
     std::vector<Pending> pending;
+    pending_index_.clear();
     std::vector<Mersenne61> buffer(submission_max_batch);
     for (std::size_t i = 0; i < frames.size(); ++i) {
       const auto f = frames[i];
@@ -548,8 +549,8 @@ class Gateway {
     const auto prior = [&]() -> std::optional<std::uint32_t> {
       if (const auto it = rounds_.find(h.round); it != rounds_.end())
         if (const auto c = it->second.held.find(h.client); c != it->second.held.end()) return c->second.seq;
-      for (const auto& p : pending)
-        if (p.client == h.client && p.round == h.round) return p.seq;
+      if (const auto it = pending_index_.find(pending_key(h.client, h.round)); it != pending_index_.end())
+        return pending[it->second].seq;
       return std::nullopt;
     }();
     if (prior) return *prior == h.seq ? IngestCode::replayed : IngestCode::duplicate;
@@ -564,6 +565,7 @@ class Gateway {
     Pending p{h.client, h.round, h.seq, std::vector<Mersenne61>(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(h.count)),
               {}, reply};
     p.bytes = wire::encode<Mersenne61>(p.elements);
+    pending_index_.emplace(pending_key(h.client, h.round), pending.size());
     pending.push_back(std::move(p));
     return IngestCode::accepted;
   }
@@ -929,8 +931,13 @@ class Gateway {
   GatewayOptions options_;
   std::uint32_t start_round_ = 0;
 
-  mutable std::mutex mutex_;  // guards enrolment_, opener_, store_, rounds_
+  static std::uint64_t pending_key(ClientId client, std::uint32_t round) noexcept {
+    return (std::uint64_t{round} << 32) | client;
+  }
+
+  mutable std::mutex mutex_;  // guards enrolment_, opener_, store_, rounds_, pending_index_
   std::map<std::uint32_t, RoundData> rounds_;
+  std::unordered_map<std::uint64_t, std::size_t> pending_index_;  // (round, client) -> index in a batch
 
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
