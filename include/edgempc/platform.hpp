@@ -13,6 +13,7 @@
 #include "edgempc/platform/ingest.hpp"
 #include "edgempc/platform/make_submissions.hpp"
 #include "edgempc/platform/round.hpp"
+#include "edgempc/platform/round_report.hpp"
 #include "edgempc/platform/submission.hpp"
 #include "edgempc/platform/thread_pool.hpp"
 #include "edgempc/platform/uplink.hpp"

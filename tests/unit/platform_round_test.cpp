@@ -3,6 +3,7 @@
 
 #include <edgempc/platform/make_submissions.hpp>
 #include <edgempc/platform/round.hpp>
+#include <edgempc/platform/round_report.hpp>
 
 #include <cmath>
 #include <set>
@@ -137,4 +138,29 @@ TEST_CASE("round: a malformed contributor list is an error", "[platform]") {
   a.send_bytes(1, std::vector<std::uint8_t>(4 * 11));  // more ids than clients exist
   CHECK_THROWS_MATCHES(finish_round(b, AdditiveScheme<Mersenne61>(2), none, format, policy, 10), error,
                        test::has_code(errc::malformed_message));
+}
+
+TEST_CASE("a round report as one line of JSON", "[platform]") {
+  RoundReport r;
+  r.round = 7;
+  r.status = RoundStatus::published;
+  r.live = {0, 2};
+  r.contributors = 3;
+  r.seconds = 0.5;
+  CHECK(to_json(r) == R"({"round":7,"status":"published","live":[0,2],"contributors":3,"seconds":0.5})");
+  r.recipient = true;
+  ChannelResult c;
+  c.name = "temperature";
+  c.count = 3;
+  c.mean = 21.25, c.variance = 0.25, c.minimum = -1.5, c.maximum = 30, c.alerts = 1;
+  r.channels = {c};
+  CHECK(to_json(r) == R"({"round":7,"status":"published","live":[0,2],"contributors":3,"seconds":0.5,)"
+                      R"("channels":{"temperature":{"count":3,"mean":21.25,"variance":0.25,"min":-1.5,"max":30,"alerts":1}}})");
+  r.status = RoundStatus::failed;
+  r.recipient = false;
+  r.reason = "2 live gateways, \"3\" needed\n";
+  CHECK(to_json(r) == R"({"round":7,"status":"failed","live":[0,2],"contributors":3,"seconds":0.5,)"
+                      R"("reason":"2 live gateways, \"3\" needed "})");
+  CHECK(std::string(to_string(RoundStatus::withheld)) == "withheld");
+  CHECK(std::string(to_string(RoundStatus::finished_elsewhere)) == "finished_elsewhere");
 }

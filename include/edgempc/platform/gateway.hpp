@@ -93,84 +93,13 @@
 #include "edgempc/platform/config.hpp"
 #include "edgempc/platform/enrolment.hpp"
 #include "edgempc/platform/ingest.hpp"
+#include "edgempc/platform/round_report.hpp"
 #include "edgempc/platform/store.hpp"
 #include "edgempc/platform/submission.hpp"
 #include "edgempc/sharing/shamir.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
 namespace platform {
-
-/// One channel's published statistics (set only at recipients, and only what the policy
-/// reveals).
-struct ChannelResult {
-  std::string name;
-  std::uint64_t count = 0;  ///< readings in the round
-  std::optional<double> mean, variance, minimum, maximum;
-  std::optional<std::uint64_t> alerts;  ///< readings above the channel's alert_above
-};
-
-enum class RoundStatus : std::uint8_t {
-  published = 1,           ///< finished; recipients have the results
-  withheld = 2,            ///< fewer than min_clients contributed: nothing revealed
-  failed = 3,              ///< could not finish (too few live gateways until finish_limit)
-  finished_elsewhere = 4,  ///< the others finished it while this gateway was away
-};
-
-[[nodiscard]] inline const char* to_string(RoundStatus s) noexcept {
-  switch (s) {
-    case RoundStatus::published: return "published";
-    case RoundStatus::withheld: return "withheld";
-    case RoundStatus::failed: return "failed";
-    case RoundStatus::finished_elsewhere: return "finished_elsewhere";
-  }
-  return "unknown";
-}
-
-struct RoundReport {
-  std::uint32_t round = 0;
-  RoundStatus status = RoundStatus::failed;
-  std::vector<PartyId> live;        ///< the gateways that finished it
-  std::uint64_t contributors = 0;   ///< clients in the agreed set
-  bool recipient = false;           ///< whether `channels` holds results
-  std::vector<ChannelResult> channels;
-  std::string reason;               ///< why it failed
-  double seconds = 0;               ///< from the round's close to its end here
-};
-
-/// One line of JSON (no newline).
-[[nodiscard]] inline std::string to_json(const RoundReport& r) {
-  const auto num = [](double v) {
-    char b[40];
-    std::snprintf(b, sizeof b, "%.17g", v);
-    return std::string(b);
-  };
-  std::string s = "{\"round\":" + std::to_string(r.round) + ",\"status\":\"" + to_string(r.status) + "\",\"live\":[";
-  for (std::size_t i = 0; i < r.live.size(); ++i) s += (i ? "," : "") + std::to_string(r.live[i]);
-  s += "],\"contributors\":" + std::to_string(r.contributors) + ",\"seconds\":" + num(r.seconds);
-  if (!r.reason.empty()) {
-    std::string esc;
-    for (const char c : r.reason) {
-      if (c == '"' || c == '\\') esc += '\\';
-      esc += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
-    }
-    s += ",\"reason\":\"" + esc + "\"";
-  }
-  if (r.recipient) {
-    s += ",\"channels\":{";
-    for (std::size_t i = 0; i < r.channels.size(); ++i) {
-      const auto& c = r.channels[i];
-      s += (i ? "," : "") + std::string("\"") + c.name + "\":{\"count\":" + std::to_string(c.count);
-      if (c.mean) s += ",\"mean\":" + num(*c.mean);
-      if (c.variance) s += ",\"variance\":" + num(*c.variance);
-      if (c.minimum) s += ",\"min\":" + num(*c.minimum);
-      if (c.maximum) s += ",\"max\":" + num(*c.maximum);
-      if (c.alerts) s += ",\"alerts\":" + std::to_string(*c.alerts);
-      s += "}";
-    }
-    s += "}";
-  }
-  return s + "}";
-}
 
 struct GatewayOptions {
   /// Where log lines go (one line each, no newline); default: stderr.
