@@ -4,6 +4,7 @@
 #include <edgempc/platform/enrolment.hpp>
 #include <edgempc/platform/make_submissions.hpp>
 #include <edgempc/platform/submission.hpp>
+#include <edgempc/platform/thread_pool.hpp>
 
 #include <array>
 #include <cmath>
@@ -397,4 +398,67 @@ TEST_CASE("submission: an opener follows the registry it reads", "[platform]") {
   ClientSealer new_sealer(replacement, id, group.gateway_public);
   CHECK(group.openers[0].open<Mersenne61>(new_sealer.seal<Mersenne61>(0, 1, 2, x)).client == id);
   group.openers[0].prune();
+}
+
+TEST_CASE("submission: open_batch gives what open_into gives one message at a time", "[platform]") {
+  const std::size_t workers = GENERATE(0u, 2u);
+  Group batch_side(1), single_side(1);
+  std::vector<KeyPair> clients;
+  std::vector<ClientId> ids;
+  for (std::uint8_t c = 0; c < 5; ++c) {
+    clients.push_back(key(static_cast<std::uint8_t>(10 + c)));
+    ids.push_back(batch_side.enrol(clients.back()));
+    CHECK(single_side.enrol(clients.back()) == ids.back());
+  }
+  const KeyPair stranger = key(99);
+  const auto seal = [&](const KeyPair& k, ClientId id, std::uint32_t seq) {
+    ClientSealer s(k, id, std::span<const PublicKey>(batch_side.gateway_public));
+    const std::vector<Mersenne61> shares{Mersenne61::from_uint(seq + 1), Mersenne61::from_uint(7)};
+    return s.seal<Mersenne61>(0, 3, seq, shares);
+  };
+  std::vector<std::vector<std::uint8_t>> messages{
+      seal(clients[0], ids[0], 0),  // good
+      seal(clients[1], ids[1], 0),  // good
+      seal(clients[1], ids[1], 1),  // the same client again, fresher: good
+      seal(clients[1], ids[1], 1),  // the same (round, seq) again: stale
+      seal(stranger, ids[2], 0),    // forged
+      seal(stranger, 77, 0),        // not enrolled
+      std::vector<std::uint8_t>(5, 0),  // truncated
+      seal(clients[3], ids[3], 4),  // good
+  };
+  auto altered = seal(clients[4], ids[4], 0);
+  altered[altered.size() / 2] ^= 0x10;
+  messages.push_back(altered);  // altered: forged
+  std::vector<std::span<const std::uint8_t>> views(messages.begin(), messages.end());
+  edgempc::platform::ThreadPool pool(workers);
+  const auto opened = batch_side.openers[0].open_batch<Mersenne61>(views, pool);
+  REQUIRE(opened.size() == messages.size());
+  const std::vector<std::optional<errc>> expected{std::nullopt,
+                                                  std::nullopt,
+                                                  std::nullopt,
+                                                  errc::protocol_violation,
+                                                  errc::authentication_failed,
+                                                  errc::not_enrolled,
+                                                  errc::malformed_message,
+                                                  std::nullopt,
+                                                  errc::authentication_failed};
+  std::vector<Mersenne61> buffer(edgempc::platform::submission_max_batch);
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    INFO("message " << i);
+    CHECK(opened[i].failure == expected[i]);
+    std::optional<errc> single;
+    try {
+      const auto h = single_side.openers[0].open_into<Mersenne61>(messages[i], buffer);
+      REQUIRE(opened[i].shares.size() == h.count);
+      CHECK(std::equal(opened[i].shares.begin(), opened[i].shares.end(), buffer.begin()));
+      CHECK(opened[i].header.seq == h.seq);
+    } catch (const error& e) {
+      single = static_cast<errc>(e.code().value());
+      CHECK(opened[i].shares.empty());
+    }
+    CHECK(single == expected[i]);
+  }
+  // The replay state moved exactly as one by one: resending any accepted message is stale now.
+  const std::vector<std::span<const std::uint8_t>> again{messages[0], messages[7]};
+  for (const auto& o : batch_side.openers[0].open_batch<Mersenne61>(again, pool)) CHECK(o.failure == errc::protocol_violation);
 }

@@ -96,6 +96,7 @@
 #include "edgempc/platform/round_report.hpp"
 #include "edgempc/platform/store.hpp"
 #include "edgempc/platform/submission.hpp"
+#include "edgempc/platform/thread_pool.hpp"
 #include "edgempc/sharing/shamir.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
@@ -108,6 +109,8 @@ struct GatewayOptions {
   std::chrono::milliseconds finish_limit{30000};
   /// How long one protocol message may take to arrive once the mesh is up.
   std::chrono::milliseconds message_timeout{20000};
+  /// Worker threads that open a batch of submissions (besides the ingest thread); 0: none.
+  std::size_t workers = ThreadPool::default_workers();
 };
 
 namespace detail::gateway {
@@ -184,6 +187,7 @@ class Gateway {
         opener_(keys_, id, enrolment_),
         store_(store_path, keys_),
         options_(std::move(options)),
+        pool_(options_.workers),
         acceptor_(io_) {
     group_.validate();
     if (id_ >= group_.gateways.size()) throw error(errc::invalid_argument, "Gateway: no gateway " + std::to_string(id_));
@@ -262,13 +266,7 @@ class Gateway {
     std::map<ClientId, Held> held;
     std::optional<std::vector<std::pair<ClientId, std::uint32_t>>> agreed;
   };
-  struct Pending {
-    ClientId client;
-    std::uint32_t round, seq;
-    std::vector<Mersenne61> elements;
-    std::vector<std::uint8_t> bytes;
-    std::size_t reply;
-  };
+
 
   // ---------------------------------------------------------------- clock and waiting
 
@@ -414,14 +412,16 @@ class Gateway {
   }
 
   /// Answers every frame (appending one reply each to `out`); false to drop the connection.
-  /// Every accepted submission of the batch is stored in one transaction before any answer.
+  /// The submissions that pass the cheap checks are opened together (GatewayOpener::open_batch,
+  /// decryption spread over the pool), and every accepted one is stored in one transaction
+  /// before any answer goes out.
   bool handle(const std::vector<std::span<const std::uint8_t>>& frames, std::vector<std::uint8_t>& out) {
     std::lock_guard lock(mutex_);
     const std::int64_t now = detail::gateway::unix_ms();
     std::vector<IngestCode> codes(frames.size(), IngestCode::malformed);
-    std::vector<Pending> pending;
+    std::vector<std::span<const std::uint8_t>> candidates;
+    std::vector<std::size_t> reply_of;  // candidate -> frame
     pending_index_.clear();
-    std::vector<Mersenne61> buffer(submission_max_batch);
     for (std::size_t i = 0; i < frames.size(); ++i) {
       const auto f = frames[i];
       if (f[0] == static_cast<std::uint8_t>(IngestKind::status)) {
@@ -431,39 +431,63 @@ class Gateway {
         continue;
       }
       if (f[0] != static_cast<std::uint8_t>(IngestKind::submit)) return false;
-      codes[i] = admit(f.subspan(1), now, buffer, pending, i);
-    }
-    if (!pending.empty()) {
-      std::vector<ShareRef> refs;
-      refs.reserve(pending.size());
-      for (const auto& p : pending) refs.push_back({p.client, p.round, p.seq, p.bytes});
-      bool stored = true;
-      try {
-        (void)store_.put_shares(refs);
-      } catch (const std::exception& e) {
-        stored = false;
-        log(std::string("cannot store a batch of submissions: ") + e.what());
+      if (const auto refused = screen(f.subspan(1), now)) {
+        codes[i] = *refused;
+        continue;
       }
-      for (auto& p : pending) {
-        if (!stored) {
-          codes[p.reply] = IngestCode::unavailable;
-          enrolment_.reset_replay(p.client);
-          continue;
-        }
-        codes[p.reply] = IngestCode::accepted;
-        rounds_[p.round].held[p.client] = Held{p.seq, std::move(p.elements)};
-      }
+      candidates.push_back(f.subspan(1));
+      reply_of.push_back(i);
     }
+    if (candidates.empty()) return reply(frames, codes, out);
+    auto opened = opener_.open_batch<Mersenne61>(candidates, pool_);
+    std::vector<std::vector<std::uint8_t>> bytes(opened.size());
+    std::vector<ShareRef> refs;
+    for (std::size_t j = 0; j < opened.size(); ++j) {
+      auto& o = opened[j];
+      if (o.failure) {
+        const errc e = *o.failure;
+        codes[reply_of[j]] = e == errc::not_enrolled            ? IngestCode::not_enrolled
+                             : e == errc::protocol_violation    ? IngestCode::stale
+                             : e == errc::authentication_failed ? IngestCode::forged
+                                                                : IngestCode::malformed;
+        continue;
+      }
+      bytes[j] = wire::encode<Mersenne61>(o.shares);
+      refs.push_back({o.header.client, o.header.round, o.header.seq, bytes[j]});
+    }
+    bool stored = true;
+    try {
+      (void)store_.put_shares(refs);
+    } catch (const std::exception& e) {
+      stored = false;
+      log(std::string("cannot store a batch of submissions: ") + e.what());
+    }
+    for (std::size_t j = 0; j < opened.size(); ++j) {
+      auto& o = opened[j];
+      if (o.failure) continue;
+      if (!stored) {
+        codes[reply_of[j]] = IngestCode::unavailable;
+        enrolment_.reset_replay(o.header.client);
+        continue;
+      }
+      codes[reply_of[j]] = IngestCode::accepted;
+      rounds_[o.header.round].held[o.header.client] = Held{o.header.seq, std::move(o.shares)};
+    }
+    return reply(frames, codes, out);
+  }
+
+  static bool reply(const std::vector<std::span<const std::uint8_t>>& frames, const std::vector<IngestCode>& codes,
+                    std::vector<std::uint8_t>& out) {
     for (std::size_t i = 0; i < frames.size(); ++i) {
-      const auto kind = static_cast<IngestKind>(frames[i][0]);
-      const auto r = detail::encode_reply(kind, static_cast<std::uint8_t>(codes[i]));
+      const auto r = detail::encode_reply(static_cast<IngestKind>(frames[i][0]), static_cast<std::uint8_t>(codes[i]));
       out.insert(out.end(), r.begin(), r.end());
     }
     return true;
   }
 
-  IngestCode admit(std::span<const std::uint8_t> message, std::int64_t now, std::vector<Mersenne61>& buffer,
-                   std::vector<Pending>& pending, std::size_t reply) {
+  /// The checks that need no cryptography: a code if the submission is refused, nullopt if it
+  /// goes on to be opened with the batch.
+  std::optional<IngestCode> screen(std::span<const std::uint8_t> message, std::int64_t now) {
     SubmissionHeader h;
     try {
       h = peek_submission<Mersenne61>(message);
@@ -475,28 +499,14 @@ class Gateway {
     if (static_cast<std::int64_t>(h.round) > current + 1) return IngestCode::round_not_open;
     if (h.count % (2 * group_.channels.size()) != 0) return IngestCode::bad_shape;
     if (!enrolment_.is_enrolled(h.client)) return IngestCode::not_enrolled;
-    const auto prior = [&]() -> std::optional<std::uint32_t> {
-      if (const auto it = rounds_.find(h.round); it != rounds_.end())
-        if (const auto c = it->second.held.find(h.client); c != it->second.held.end()) return c->second.seq;
-      if (const auto it = pending_index_.find(pending_key(h.client, h.round)); it != pending_index_.end())
-        return pending[it->second].seq;
-      return std::nullopt;
-    }();
+    std::optional<std::uint32_t> prior;
+    if (const auto it = rounds_.find(h.round); it != rounds_.end())
+      if (const auto c = it->second.held.find(h.client); c != it->second.held.end()) prior = c->second.seq;
+    if (const auto it = pending_index_.find(pending_key(h.client, h.round)); !prior && it != pending_index_.end())
+      prior = static_cast<std::uint32_t>(it->second);
     if (prior) return *prior == h.seq ? IngestCode::replayed : IngestCode::duplicate;
-    try {
-      (void)opener_.open_into<Mersenne61>(message, buffer);
-    } catch (const error& e) {
-      if (e.code() == errc::not_enrolled) return IngestCode::not_enrolled;
-      if (e.code() == errc::protocol_violation) return IngestCode::stale;
-      if (e.code() == errc::authentication_failed) return IngestCode::forged;
-      return IngestCode::malformed;
-    }
-    Pending p{h.client, h.round, h.seq, std::vector<Mersenne61>(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(h.count)),
-              {}, reply};
-    p.bytes = wire::encode<Mersenne61>(p.elements);
-    pending_index_.emplace(pending_key(h.client, h.round), pending.size());
-    pending.push_back(std::move(p));
-    return IngestCode::accepted;
+    pending_index_.emplace(pending_key(h.client, h.round), h.seq);
+    return std::nullopt;
   }
 
   // ---------------------------------------------------------------- finishing a round
@@ -866,7 +876,8 @@ class Gateway {
 
   mutable std::mutex mutex_;  // guards enrolment_, opener_, store_, rounds_, pending_index_
   std::map<std::uint32_t, RoundData> rounds_;
-  std::unordered_map<std::uint64_t, std::size_t> pending_index_;  // (round, client) -> index in a batch
+  std::unordered_map<std::uint64_t, std::uint32_t> pending_index_;  // (round, client) -> seq, within a batch
+  ThreadPool pool_;
 
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;

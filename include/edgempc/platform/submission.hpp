@@ -49,6 +49,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -63,6 +64,7 @@
 #include "edgempc/error.hpp"
 #include "edgempc/net/keys.hpp"
 #include "edgempc/platform/enrolment.hpp"
+#include "edgempc/platform/thread_pool.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
 namespace platform {
@@ -250,6 +252,15 @@ class ClientSealer {
 };
 
 /// The gateway side: authenticates, decrypts and replay-checks submissions of enrolled clients.
+/// One message's outcome in GatewayOpener::open_batch: its header and shares, or the error
+/// code open_into would have thrown for it.
+template <class T>
+struct Opened {
+  SubmissionHeader header{};
+  std::optional<errc> failure;
+  std::vector<T> shares;  ///< header.count elements, empty on failure
+};
+
 class GatewayOpener {
  public:
   /// `gateway_index` is this gateway's position in the clients' list of gateways. The opener
@@ -301,6 +312,92 @@ class GatewayOpener {
     secure_wipe(plain.data(), plain_size);
     enrolment_->accept(h.client, h.round, h.seq);
     return h;
+  }
+
+  /// Opens many messages with the work spread over `pool`: the cheap checks and the cache
+  /// lookups run on this thread, the shared-key derivations of clients not seen before (one
+  /// X25519 each) and the decryptions run on the pool, and the replay state is then updated in
+  /// message order, so the outcome is the one open_into would give message by message (a
+  /// client's second message in a batch must be fresher than its first). Never throws for a
+  /// bad message: its failure is set instead.
+  template <SubmissionDomain T>
+  [[nodiscard]] std::vector<Opened<T>> open_batch(std::span<const std::span<const std::uint8_t>> messages,
+                                                  ThreadPool& pool) {
+    std::vector<Opened<T>> out(messages.size());
+    std::vector<const detail::BoxKey*> key(messages.size(), nullptr);
+    std::vector<std::size_t> derive;  // messages whose client needs a new shared key
+    std::unordered_map<ClientId, std::size_t> deriving;  // client -> index into `fresh`
+    std::vector<std::unique_ptr<detail::BoxKey>> fresh;
+    std::vector<ClientId> fresh_client;
+    std::vector<std::size_t> fresh_of(messages.size(), 0);
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      try {
+        out[i].header = peek_submission<T>(messages[i]);
+        const ClientId client = out[i].header.client;
+        const PublicKey* peer = enrolment_->find(client);
+        if (peer == nullptr) throw error(errc::not_enrolled, "not enrolled");
+        enrolment_->check_fresh(client, out[i].header.round, out[i].header.seq);
+        if (const auto it = cache_.find(client); it != cache_.end() && it->second->peer == *peer) {
+          key[i] = it->second.get();
+          continue;
+        }
+        auto [d, added] = deriving.try_emplace(client, fresh.size());
+        if (added) {
+          fresh.push_back(std::make_unique<detail::BoxKey>());
+          fresh.back()->peer = *peer;
+          fresh_client.push_back(client);
+        }
+        fresh_of[i] = d->second;
+        derive.push_back(i);
+      } catch (const error& e) {
+        out[i].failure = static_cast<errc>(e.code().value());
+      }
+    }
+    std::vector<char> derived(fresh.size(), 0);
+    pool.parallel_for(fresh.size(), 0, [&](std::size_t j) {
+      derived[j] = fresh[j]->derive(fresh[j]->peer, keys_.secret_key()) ? 1 : 0;
+    });
+    for (const std::size_t i : derive) {
+      if (!derived[fresh_of[i]]) {
+        out[i].failure = errc::authentication_failed;  // a low-order key: nothing can authenticate
+        continue;
+      }
+      key[i] = fresh[fresh_of[i]].get();
+    }
+    for (std::size_t j = 0; j < fresh.size(); ++j)
+      if (derived[j]) cache_[fresh_client[j]] = std::move(fresh[j]);  // the object stays put
+    pool.parallel_for(messages.size(), 0, [&](std::size_t i) {
+      if (out[i].failure || key[i] == nullptr) return;
+      const SubmissionHeader& h = out[i].header;
+      const auto nonce = detail::submission_nonce<T>(index_, h.client, h.round, h.seq);
+      std::array<std::uint8_t, submission_max_batch * 8> plain;
+      const std::size_t plain_size = h.count * T::byte_width;
+      if (crypto_box_open_easy_afternm(plain.data(), messages[i].data() + submission_header_size,
+                                       messages[i].size() - submission_header_size, nonce.data(),
+                                       key[i]->bytes.data()) != 0) {
+        out[i].failure = errc::authentication_failed;
+        return;
+      }
+      out[i].shares.resize(h.count);
+      try {
+        wire::decode<T>(std::span<const std::uint8_t>(plain.data(), plain_size), std::span<T>(out[i].shares));
+      } catch (const error&) {
+        out[i].failure = errc::malformed_message;
+        out[i].shares.clear();
+      }
+      secure_wipe(plain.data(), plain_size);
+    });
+    for (auto& o : out) {
+      if (o.failure) continue;
+      try {
+        enrolment_->accept(o.header.client, o.header.round, o.header.seq);
+      } catch (const error& e) {
+        o.failure = static_cast<errc>(e.code().value());
+        secure_wipe(o.shares.data(), o.shares.size() * sizeof(T));
+        o.shares.clear();
+      }
+    }
+    return out;
   }
 
   /// As open_into, into a new Submission.
