@@ -69,6 +69,8 @@
 #include <thread>
 #include <vector>
 
+#include "signal_watcher.hpp"
+
 using namespace edgempc;
 namespace fs = std::filesystem;
 
@@ -78,66 +80,7 @@ struct Usage : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Blocks SIGTERM and SIGINT in the calling thread (and so in every thread it starts after) and
-/// waits for them on a thread of its own: the first calls the handler, a second exits at once.
-/// Construct it before any other thread exists.
-class SignalWatcher {
- public:
-  SignalWatcher() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGTERM);
-    sigaddset(&set_, SIGINT);
-    if (const int rc = pthread_sigmask(SIG_BLOCK, &set_, nullptr); rc != 0)
-      throw std::runtime_error("pthread_sigmask failed");
-    thread_ = std::thread([this] { watch(); });
-  }
-  SignalWatcher(const SignalWatcher&) = delete;
-  SignalWatcher& operator=(const SignalWatcher&) = delete;
-  ~SignalWatcher() {
-    finished_ = true;
-    pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait; seen as "finished"
-    thread_.join();
-  }
-
-  /// Calls `f` on the first signal (at once if it came already); clear() before what `f`
-  /// touches dies.
-  void on_signal(std::function<void()> f) {
-    std::unique_lock lock(mutex_);
-    if (signalled_) {
-      lock.unlock();
-      f();
-      return;
-    }
-    handler_ = std::move(f);
-  }
-  void clear() {
-    std::lock_guard lock(mutex_);
-    handler_ = nullptr;
-  }
-
- private:
-  void watch() {
-    for (;;) {
-      int sig = 0;
-      if (sigwait(&set_, &sig) != 0 || finished_) return;
-      std::lock_guard lock(mutex_);
-      if (signalled_) {
-        std::fprintf(stderr, "edgempc-device: second signal (%s), exiting now\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-        std::_Exit(1);
-      }
-      signalled_ = true;
-      std::fprintf(stderr, "edgempc-device: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      if (handler_) handler_();
-    }
-  }
-
-  sigset_t set_{};
-  std::atomic<bool> finished_{false};
-  mutable std::mutex mutex_;
-  bool signalled_ = false;
-  std::function<void()> handler_;
-  std::thread thread_;
-};
+using edgempc_tools::SignalWatcher;
 
 /// A stop flag that sleeps can wait on.
 class Stopper {
@@ -331,7 +274,7 @@ int run_device(const fs::path& config_path, const SourceSpec& spec, bool once, s
   // Only the limits are checked; the values are encoded per channel by DeviceClient.
   clean::Pipeline<Mersenne61> pipeline(clean_configs, FixedPoint<Mersenne61>(frac_bits));
 
-  SignalWatcher signals;  // before the Uplink starts threads
+  SignalWatcher signals("edgempc-device");  // before the Uplink starts threads
   Stopper stopper;
   struct Clear {
     SignalWatcher& s;

@@ -44,6 +44,8 @@
 #include <string>
 #include <thread>
 
+#include "signal_watcher.hpp"
+
 using namespace edgempc;
 namespace fs = std::filesystem;
 
@@ -53,70 +55,7 @@ struct Usage : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Blocks SIGTERM and SIGINT in the calling thread (and so in every thread it starts after) and
-/// waits for them on a thread of its own: the first calls the handler, a second exits at once.
-/// Construct it before any other thread exists.
-class SignalWatcher {
- public:
-  SignalWatcher() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGTERM);
-    sigaddset(&set_, SIGINT);
-    if (const int rc = pthread_sigmask(SIG_BLOCK, &set_, nullptr); rc != 0)
-      throw std::runtime_error("pthread_sigmask failed");
-    thread_ = std::thread([this] { watch(); });
-  }
-  SignalWatcher(const SignalWatcher&) = delete;
-  SignalWatcher& operator=(const SignalWatcher&) = delete;
-  ~SignalWatcher() {
-    finished_ = true;
-    pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait; seen as "finished"
-    thread_.join();
-  }
-
-  /// Calls `f` on the first signal (at once if it came already); clear() before what `f`
-  /// touches dies.
-  void on_signal(std::function<void()> f) {
-    std::unique_lock lock(mutex_);
-    if (signalled_) {
-      lock.unlock();
-      f();
-      return;
-    }
-    handler_ = std::move(f);
-  }
-  void clear() {
-    std::lock_guard lock(mutex_);
-    handler_ = nullptr;
-  }
-  [[nodiscard]] bool signalled() const {
-    std::lock_guard lock(mutex_);
-    return signalled_;
-  }
-
- private:
-  void watch() {
-    for (;;) {
-      int sig = 0;
-      if (sigwait(&set_, &sig) != 0 || finished_) return;
-      std::lock_guard lock(mutex_);
-      if (signalled_) {
-        std::fprintf(stderr, "edgempc-gateway: second signal (%s), exiting now\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-        std::_Exit(1);
-      }
-      signalled_ = true;
-      std::fprintf(stderr, "edgempc-gateway: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      if (handler_) handler_();
-    }
-  }
-
-  sigset_t set_{};
-  std::atomic<bool> finished_{false};
-  mutable std::mutex mutex_;
-  bool signalled_ = false;
-  std::function<void()> handler_;
-  std::thread thread_;
-};
+using edgempc_tools::SignalWatcher;
 
 int run_gateway(const fs::path& config_path) {
   const platform::GroupConfig group = platform::load_group_config(config_path);
@@ -129,7 +68,7 @@ int run_gateway(const fs::path& config_path) {
   platform::Enrolment enrolment = platform::Enrolment::load(local.enrolment);
   const std::size_t enrolled = enrolment.size();
 
-  SignalWatcher signals;  // before the Gateway starts its threads
+  SignalWatcher signals("edgempc-gateway");  // before the Gateway starts its threads
   platform::Gateway gateway(group, local.id, std::move(keys), std::move(enrolment), local.store);
   struct Clear {
     SignalWatcher& s;
