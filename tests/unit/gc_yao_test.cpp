@@ -144,3 +144,19 @@ TEST_CASE("Yao: bad input", "[gc]") {
   CHECK_THROWS_MATCHES(e.run(evaluator, {true, true}, {}, gc::Reveal::to_evaluator), error,
                        test::has_code(errc::malformed_message));
 }
+
+TEST_CASE("Yao: run_yao_once, one evaluation in a fresh session, as either role", "[gc]") {
+  const auto aes = gc::load_bristol(EDGEMPC_TEST_DATA_DIR "/circuits/aes_128.txt");
+  const auto key = bits_of_hex("000102030405060708090a0b0c0d0e0f");
+  const auto plain = bits_of_hex("00112233445566778899aabbccddeeff");
+  const auto want = bits_of_hex("69c4e0d86a7b0430d8cdb78070b4c55a");
+  const std::vector<bool> owners{true, false};
+  std::vector<std::optional<std::vector<bool>>> got(2);
+  test::on_network(test::Net::local, 2, [&](auto& party, PartyId me) {
+    auto prg = test::seeded(static_cast<std::uint8_t>(0x90 + me));
+    got[me] = gc::run_yao_once(party, prg, aes, 1 - me, me == 0, owners, me == 0 ? key : plain, gc::Reveal::to_evaluator);
+  });
+  CHECK_FALSE(got[0].has_value());
+  REQUIRE(got[1].has_value());
+  CHECK(*got[1] == want);
+}

@@ -124,16 +124,7 @@ template <Transport Tr>
   std::vector<bool> owners(g + e, false);
   std::fill(owners.begin(), owners.begin() + static_cast<std::ptrdiff_t>(g), true);
   const auto bits = detail::aggregate::bits_of(mine);
-  std::optional<std::vector<bool>> out;
-  if (garbler) {
-    YaoGarbler y(c, peer);
-    y.setup(party, prg);
-    out = y.run(party, prg, owners, bits, reveal);
-  } else {
-    YaoEvaluator y(c, peer);
-    y.setup(party, prg);
-    out = y.run(party, owners, bits, reveal);
-  }
+  const auto out = run_yao_once(party, prg, c, peer, garbler, owners, bits, reveal);
   if (!out) return std::nullopt;
   const bool is_signed = spec.is_signed && spec.what != Aggregate::above_threshold;
   return detail::aggregate::value_of(*out, is_signed);

@@ -302,16 +302,7 @@ template <Transport Tr>
     const std::uint64_t x = field_stats_input(spec, garbler ? field_stats_offset_share(spec, s) : s);
     for (std::uint32_t i = 0; i < width; ++i) bits.push_back(((x >> i) & 1U) != 0);
   }
-  std::optional<std::vector<bool>> out;
-  if (garbler) {
-    YaoGarbler y(c, peer);
-    y.setup(party, prg);
-    out = y.run(party, prg, owners, bits, reveal);
-  } else {
-    YaoEvaluator y(c, peer);
-    y.setup(party, prg);
-    out = y.run(party, owners, bits, reveal);
-  }
+  const auto out = run_yao_once(party, prg, c, peer, garbler, owners, bits, reveal);
   if (!out) return std::nullopt;
   return field_stats_decode(spec, n, *out);
 }

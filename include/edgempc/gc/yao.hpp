@@ -217,5 +217,24 @@ class YaoEvaluator {
   OtExtensionReceiver ot_;
 };
 
+/// One evaluation of `circuit` in a fresh session, as the garbler (`garbler` true) or the
+/// evaluator: setup (base OTs), then run. `owners` and `inputs` as for run(); returns the
+/// outputs to the parties `reveal` names, std::nullopt to the other. For circuits that are
+/// built per call (the aggregates); a caller evaluating many times keeps its YaoGarbler or
+/// YaoEvaluator and pays for setup once.
+template <Transport Tr>
+[[nodiscard]] std::optional<std::vector<bool>> run_yao_once(Party<Tr>& party, Prg& prg, const Circuit& circuit,
+                                                           PartyId peer, bool garbler, const std::vector<bool>& owners,
+                                                           const std::vector<bool>& inputs, Reveal reveal) {
+  if (garbler) {
+    YaoGarbler y(circuit, peer);
+    y.setup(party, prg);
+    return y.run(party, prg, owners, inputs, reveal);
+  }
+  YaoEvaluator y(circuit, peer);
+  y.setup(party, prg);
+  return y.run(party, owners, inputs, reveal);
+}
+
 }  // namespace gc
 EDGEMPC_END_NAMESPACE
