@@ -22,11 +22,14 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <array>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -242,44 +245,68 @@ int main(int argc, char** argv) {
                   : "additive",
               opt.threshold, opt.rounds, static_cast<long long>(group.round_length.count()));
 
-  // 4. Each round: the sensors read, clean, share, seal and send; gateway 0 reports.
-  Uplink uplink(group);
-  Prg prg;
+  // 4. The sensors, on a thread of their own: each round, at the round's open, they read,
+  // clean, share, seal and send, whatever gateway 0 is doing. (Sending only after the previous
+  // round's report arrived lost whole rounds on a busy machine: a slow finish pushed the next
+  // round's sending past its close.) Gateways accept a round's submissions until they begin to
+  // finish it, so a sensor delayed by CPU contention still counts.
+  struct Sent {
+    std::size_t dropped = 0;
+    Plain plain[2];
+  };
+  std::vector<Sent> sent(opt.rounds);
+  std::size_t rounds_sent = 0;
+  std::mutex sent_mutex;
+  std::condition_variable sent_cv;
+  std::thread senders([&] {
+    Uplink uplink(group);
+    Prg prg;
+    for (std::uint32_t r = 0; r < opt.rounds; ++r) {
+      const std::int64_t open = group.epoch_ms + r * group.round_length.count();
+      sleep_until_ms(open + 50);
+      std::vector<std::vector<std::vector<std::uint8_t>>> sealed;
+      std::vector<std::array<double, 2>> values;
+      Sent s;
+      for (auto& sensor : sensors) {
+        std::array<device::Reading, 1> t{}, h{};
+        (void)sensor.temperature.poll(device::Deadline::max(), t);
+        (void)sensor.humidity.poll(device::Deadline::max(), h);
+        h[0].channel = 1;
+        const auto ct = sensor.pipeline.process(t[0]);
+        const auto ch = sensor.pipeline.process(h[0]);
+        if (!ct.kept() || !ch.kept()) {  // a dropout: this sensor skips the round
+          ++s.dropped;
+          continue;
+        }
+        const std::array<double, 2> reading{ct.value, ch.value};
+        sealed.push_back(sensor.client.seal(prg, r, 0, reading));
+        values.push_back(reading);
+      }
+      // Until the round's close; later answers say `round closed` or come from a gateway that
+      // had not begun to finish the round yet, and the plaintext below follows the answers.
+      const auto deadline = std::chrono::steady_clock::now() +
+                            std::chrono::milliseconds(open + group.round_length.count() - now_ms());
+      const auto codes = uplink.send(sealed, deadline);
+
+      // The plaintext: every reading that every gateway holds.
+      std::vector<double> temperature, humidity;
+      for (std::size_t i = 0; i < codes.size(); ++i) {
+        bool everywhere = true;
+        for (const auto c : codes[i]) everywhere = everywhere && is_held(c);
+        if (everywhere) temperature.push_back(values[i][0]), humidity.push_back(values[i][1]);
+      }
+      s.plain[0] = plain_stats(temperature, group.channels[0]);
+      s.plain[1] = plain_stats(humidity, group.channels[1]);
+      std::lock_guard lock(sent_mutex);
+      sent[r] = s;
+      rounds_sent = r + 1;
+      sent_cv.notify_all();
+    }
+  });
+
+  // 5. Each round: what gateway 0 learnt beside the plaintext.
   bool all_ok = true;
   for (std::uint32_t r = 0; r < opt.rounds; ++r) {
-    const std::int64_t open = group.epoch_ms + r * group.round_length.count();
-    sleep_until_ms(open + 50);
-    std::vector<std::vector<std::vector<std::uint8_t>>> sealed;
-    std::vector<std::array<double, 2>> values;
-    std::size_t dropped = 0;
-    for (auto& s : sensors) {
-      std::array<device::Reading, 1> t{}, h{};
-      (void)s.temperature.poll(device::Deadline::max(), t);
-      (void)s.humidity.poll(device::Deadline::max(), h);
-      h[0].channel = 1;
-      const auto ct = s.pipeline.process(t[0]);
-      const auto ch = s.pipeline.process(h[0]);
-      if (!ct.kept() || !ch.kept()) {  // a dropout: this sensor skips the round
-        ++dropped;
-        continue;
-      }
-      const std::array<double, 2> reading{ct.value, ch.value};
-      sealed.push_back(s.client.seal(prg, r, 0, reading));
-      values.push_back(reading);
-    }
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::milliseconds(open + group.round_length.count() - 150 - now_ms());
-    const auto codes = uplink.send(sealed, deadline);
-
-    // The plaintext: every reading that every gateway holds.
-    std::vector<double> temperature, humidity;
-    for (std::size_t i = 0; i < codes.size(); ++i) {
-      bool everywhere = true;
-      for (const auto c : codes[i]) everywhere = everywhere && is_held(c);
-      if (everywhere) temperature.push_back(values[i][0]), humidity.push_back(values[i][1]);
-    }
-    const Plain plain[2] = {plain_stats(temperature, group.channels[0]), plain_stats(humidity, group.channels[1])};
-
     Published got;
     std::size_t read_bytes = 0;
     while (read_bytes < sizeof got) {
@@ -287,8 +314,16 @@ int main(int argc, char** argv) {
       if (k <= 0) break;
       read_bytes += static_cast<std::size_t>(k);
     }
+    Sent s;
+    {
+      std::unique_lock lock(sent_mutex);
+      sent_cv.wait(lock, [&] { return rounds_sent > r; });
+      s = sent[r];
+    }
+    const std::size_t dropped = s.dropped;
+    const Plain* plain = s.plain;
     bool ok = read_bytes == sizeof got && got.round == r && got.status == static_cast<std::uint32_t>(RoundStatus::published) &&
-              got.contributors == temperature.size();
+              got.contributors == plain[0].count;
     for (int c = 0; c < 2 && ok; ++c) {
       const Plain& p = plain[c];
       ok = got.value[c][0] == static_cast<double>(p.count) && close_enough(got.value[c][1], p.mean) &&
@@ -328,6 +363,8 @@ int main(int argc, char** argv) {
     }
     std::fflush(stdout);
   }
+
+  senders.join();
 
   int failed_children = 0;
   for (const pid_t pid : children) {

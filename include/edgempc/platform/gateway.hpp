@@ -8,8 +8,9 @@
 // live gateways and reports the result.
 //
 // Rounds. Round r covers [epoch + r L, epoch + (r+1) L) (GroupConfig). A submission for r is
-// accepted while the gateway's clock is inside that window (or one round early, for clock
-// skew); after it, the round is closed and its data fixed. Then:
+// accepted from one round early (for clock skew) until the gateway begins to finish r, which is
+// at the close or later if the gateway is still busy with earlier rounds: a device slowed down by
+// a busy machine still counts. From then on the gateway's data of r is fixed. Then:
 //  1. Live set. The gateway asks every peer, on its ingest port, for its phase of round r. A
 //     peer that answers "finishing" is live; one that is unreachable or "absent" is waited for
 //     until peer_wait after the close, then left out; one that answers "finished" finished the
@@ -494,7 +495,13 @@ class Gateway {
     } catch (const error&) {
       return IngestCode::malformed;
     }
-    if (phase_of(h.round, now) != RoundPhase::collecting) return IngestCode::round_closed;
+    // Accepted until this gateway begins to finish the round (not merely until its close), so
+    // that a submission delayed by a busy machine still counts; the contributor lists are read
+    // after that point, under this mutex, so a late submission is either in this gateway's list
+    // or refused. Rounds before this gateway's start are never collected late.
+    if (const auto it = rounds_.find(h.round); it != rounds_.end() && it->second.phase != RoundPhase::collecting)
+      return IngestCode::round_closed;
+    if (now >= close_ms(h.round) && h.round < start_round_) return IngestCode::round_closed;
     const std::int64_t current = now < group_.epoch_ms ? -1 : (now - group_.epoch_ms) / group_.round_length.count();
     if (static_cast<std::int64_t>(h.round) > current + 1) return IngestCode::round_not_open;
     if (h.count % (2 * group_.channels.size()) != 0) return IngestCode::bad_shape;
