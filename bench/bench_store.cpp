@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The gateway's share store (needs SQLite: link SQLite::SQLite3 beside edgempc::edgempc).
 //
-// BM_store_put/<batch>:        ShareStore writes of 16-byte shares, <batch> per transaction
+// BM_store_put/<batch>:        SqliteStore writes of 16-byte shares, <batch> per transaction
 //                              (1: put_share, one durable commit each; more: put_shares);
 //                              items = shares. Each commit fsyncs (WAL, synchronous=FULL).
 // BM_sqlite_reference/<batch>: the yardstick: the same rows as plaintext blobs through one raw
@@ -29,7 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using edgempc::platform::ShareRef;
-using edgempc::platform::ShareStore;
+using edgempc::platform::SqliteStore;
 
 constexpr std::size_t share_size = 16;  // two field elements: a typical single-reading share
 
@@ -72,7 +72,7 @@ void BM_store_put(benchmark::State& state) {
   const auto batch_size = static_cast<std::size_t>(state.range(0));
   TempDir dir;
   const auto db = dir / "store.db";
-  ShareStore store(db, gateway_keys());
+  SqliteStore store(db, gateway_keys());
   std::vector<std::uint8_t> share(share_size, 0x5a);
   std::vector<ShareRef> batch(batch_size);
   std::uint64_t seq = 0;
@@ -135,7 +135,7 @@ BENCHMARK(BM_sqlite_reference)->Arg(1)->Arg(64)->Arg(1024)->UseRealTime();
 void BM_store_read(benchmark::State& state) {
   const auto n = static_cast<std::uint64_t>(state.range(0));
   TempDir dir;
-  ShareStore store(dir / "store.db", gateway_keys());
+  SqliteStore store(dir / "store.db", gateway_keys());
   std::vector<std::uint8_t> share(share_size, 0x5a);
   std::vector<ShareRef> batch;
   for (std::uint64_t c = 0; c < n; ++c) batch.push_back({c, 1, 0, share});

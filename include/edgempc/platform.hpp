@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The platform layer: group configuration, the device side (client, uplink), enrolment, sealed
-// submissions, the ingest protocol, rounds, balancing and batch work. Three headers need an
-// optional dependency and are included on their own: platform/store.hpp and
-// platform/gateway.hpp (edgempc::store, SQLite) and platform/config_toml.hpp (edgempc::config,
+// submissions, the ingest protocol, rounds, balancing, batch work and the ShareStore concept
+// with its in-memory model. Some headers need an optional dependency and are included on their
+// own: platform/gateway/sqlite_store.hpp (and platform/store.hpp, which forwards to it) and
+// platform/gateway.hpp (edgempc::store, SQLite), platform/config_toml.hpp (edgempc::config,
 // toml++).
 #pragma once
 
@@ -10,6 +11,8 @@
 #include "edgempc/platform/client.hpp"
 #include "edgempc/platform/config.hpp"
 #include "edgempc/platform/enrolment.hpp"
+#include "edgempc/platform/gateway/memory_store.hpp"
+#include "edgempc/platform/gateway/share_store.hpp"
 #include "edgempc/platform/ingest.hpp"
 #include "edgempc/platform/make_submissions.hpp"
 #include "edgempc/platform/round.hpp"

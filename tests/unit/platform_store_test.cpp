@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// ShareStore: round trips, encryption at rest, wrong keys, backup and restore, and crash
-// safety under SIGKILL of a writer process.
+// SqliteStore: round trips, encryption at rest, wrong keys, backup and restore, crash safety
+// under SIGKILL of a writer process, start-up integrity (a lost -wal, a corrupt file), and the
+// ShareStore conformance suite for SqliteStore and MemoryStore (which needs no SQLite, but is
+// checked here so that the suite's two instances build and run together).
 #include <catch2/catch.hpp>
 
+#include <edgempc/platform/gateway/memory_store.hpp>
 #include <edgempc/platform/store.hpp>
 
 #include <signal.h>
@@ -15,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <random>
@@ -24,6 +28,7 @@
 #include <vector>
 
 #include "protocol_harness.hpp"
+#include "share_store_conformance.hpp"
 
 namespace {
 
@@ -32,7 +37,8 @@ using edgempc::errc;
 using edgempc::KeyPair;
 using edgempc::platform::RoundState;
 using edgempc::platform::ShareRef;
-using edgempc::platform::ShareStore;
+using edgempc::platform::SqliteStore;
+using edgempc::platform::SqliteStoreOptions;
 using Bytes = std::vector<std::uint8_t>;
 
 /// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
@@ -114,10 +120,10 @@ errc code_of(F&& f) {
 
 }  // namespace
 
-TEST_CASE("ShareStore: put, get, replays, batches, round state, delete", "[platform]") {
+TEST_CASE("SqliteStore: put, get, replays, batches, round state, delete", "[platform]") {
   TempDir dir;
   const auto keys = key_pair(1);
-  ShareStore store(dir / "g.db", keys);
+  SqliteStore store(dir / "g.db", keys);
 
   REQUIRE(store.put_share(7, 1, 0, share_of(7, 1, 0)));
   REQUIRE(store.put_share(3, 1, 5, share_of(3, 1, 5)));
@@ -169,32 +175,32 @@ TEST_CASE("ShareStore: put, get, replays, batches, round state, delete", "[platf
   store.verify();
 
   // Everything is still there after reopening.
-  ShareStore again(dir / "g.db", keys);
+  SqliteStore again(dir / "g.db", keys);
   CHECK(again.share_count(4) == 100);
   CHECK(again.round_state(9) == RoundState{1, {9}});
 }
 
-TEST_CASE("ShareStore: bad paths and files that are not stores", "[platform]") {
+TEST_CASE("SqliteStore: bad paths and files that are not stores", "[platform]") {
   TempDir dir;
   const auto keys = key_pair(1);
-  CHECK_THROWS_MATCHES(ShareStore("", keys), edgempc::error, test::has_code(errc::invalid_argument));
-  CHECK_THROWS_MATCHES(ShareStore(dir / "no/such/dir/g.db", keys), edgempc::error,
+  CHECK_THROWS_MATCHES(SqliteStore("", keys), edgempc::error, test::has_code(errc::invalid_argument));
+  CHECK_THROWS_MATCHES(SqliteStore(dir / "no/such/dir/g.db", keys), edgempc::error,
                        test::has_code(errc::invalid_argument));
   Bytes garbage(8192);
   edgempc::random_bytes(garbage.data(), garbage.size());
   write_bytes(dir / "garbage.db", garbage);
-  CHECK_THROWS_MATCHES(ShareStore(dir / "garbage.db", keys), edgempc::error,
+  CHECK_THROWS_MATCHES(SqliteStore(dir / "garbage.db", keys), edgempc::error,
                        test::has_code(errc::malformed_message));
 }
 
-TEST_CASE("ShareStore: shares are encrypted at rest and bound to their row", "[platform]") {
+TEST_CASE("SqliteStore: shares are encrypted at rest and bound to their row", "[platform]") {
   TempDir dir;
   const auto keys = key_pair(1);
   const auto db = dir / "g.db";
   const std::string text = "PLAINTEXT-SHARE-MARKER-0123456789-abcdefghijklmnop";
   const Bytes marker(text.begin(), text.end());
   {
-    ShareStore store(db, keys);
+    SqliteStore store(db, keys);
     REQUIRE(store.put_share(1, 7, 1, marker));
     REQUIRE(store.put_share(2, 7, 1, share_of(2, 7, 1, marker.size())));
     store.set_round_state(7, 1, marker);
@@ -205,39 +211,39 @@ TEST_CASE("ShareStore: shares are encrypted at rest and bound to their row", "[p
   CHECK_FALSE(contains(read_bytes(db), marker));  // after the checkpoint on close
 
   SECTION("another gateway's key cannot open the store") {
-    CHECK_THROWS_MATCHES(ShareStore(db, key_pair(2)), edgempc::error, test::has_code(errc::crypto_failure));
+    CHECK_THROWS_MATCHES(SqliteStore(db, key_pair(2)), edgempc::error, test::has_code(errc::crypto_failure));
   }
   SECTION("swapping two rows' blobs is detected") {
     raw_sql(db,
             "CREATE TEMP TABLE t AS SELECT client, nonce, box FROM shares WHERE round = 7;"
             "UPDATE shares SET nonce = (SELECT nonce FROM t WHERE t.client = 3 - shares.client),"
             " box = (SELECT box FROM t WHERE t.client = 3 - shares.client) WHERE round = 7;");
-    ShareStore store(db, keys);
+    SqliteStore store(db, keys);
     CHECK_THROWS_MATCHES(store.shares_for_round(7), edgempc::error, test::has_code(errc::crypto_failure));
     CHECK_THROWS_MATCHES(store.share(1, 7, 1), edgempc::error, test::has_code(errc::crypto_failure));
     CHECK_THROWS_MATCHES(store.verify(), edgempc::error, test::has_code(errc::crypto_failure));
   }
   SECTION("moving a row to another round or sequence number is detected") {
     raw_sql(db, "UPDATE shares SET round = 8 WHERE client = 1; UPDATE shares SET seq = 2 WHERE client = 2;");
-    ShareStore store(db, keys);
+    SqliteStore store(db, keys);
     CHECK_THROWS_MATCHES(store.shares_for_round(8), edgempc::error, test::has_code(errc::crypto_failure));
     CHECK_THROWS_MATCHES(store.share(2, 7, 2), edgempc::error, test::has_code(errc::crypto_failure));
   }
   SECTION("a changed round status or a flipped ciphertext bit is detected") {
     raw_sql(db, "UPDATE round_state SET status = 4;");
     raw_sql(db, "UPDATE shares SET box = zeroblob(length(box)) WHERE client = 2;");
-    ShareStore store(db, keys);
+    SqliteStore store(db, keys);
     CHECK_THROWS_MATCHES(store.round_state(7), edgempc::error, test::has_code(errc::crypto_failure));
     CHECK_THROWS_MATCHES(store.share(2, 7, 1), edgempc::error, test::has_code(errc::crypto_failure));
     CHECK(store.share(1, 7, 1) == marker);  // the untouched row still opens
   }
 }
 
-TEST_CASE("ShareStore: backup then restore into a fresh store", "[platform]") {
+TEST_CASE("SqliteStore: backup then restore into a fresh store", "[platform]") {
   TempDir dir;
   const auto keys = key_pair(1);
   const auto snap = dir / "g.snap";
-  ShareStore store(dir / "g.db", keys);
+  SqliteStore store(dir / "g.db", keys);
   // Large enough for several snapshot chunks, so that chunk boundaries are exercised.
   for (std::uint64_t round = 1; round <= 3; ++round) {
     std::vector<Bytes> blobs;
@@ -256,7 +262,7 @@ TEST_CASE("ShareStore: backup then restore into a fresh store", "[platform]") {
   REQUIRE(good.size() > head + 2 * chunk);
 
   SECTION("the restored store holds the same shares and states") {
-    ShareStore restored = ShareStore::restore(snap, dir / "r.db", keys);
+    SqliteStore restored = SqliteStore::restore(snap, dir / "r.db", keys);
     CHECK(restored.rounds() == store.rounds());
     for (std::uint64_t round = 1; round <= 3; ++round) {
       CHECK(restored.shares_for_round(round) == store.shares_for_round(round));
@@ -270,11 +276,11 @@ TEST_CASE("ShareStore: backup then restore into a fresh store", "[platform]") {
       INFO(name);
       CHECK((name.rfind("g.", 0) == 0 || name.rfind("r.db", 0) == 0));
     }
-    CHECK_THROWS_MATCHES(ShareStore::restore(snap, dir / "r.db", keys), edgempc::error,
+    CHECK_THROWS_MATCHES(SqliteStore::restore(snap, dir / "r.db", keys), edgempc::error,
                          test::has_code(errc::invalid_argument));  // never over an existing store
   }
   SECTION("another gateway's key cannot restore it") {
-    CHECK_THROWS_MATCHES(ShareStore::restore(snap, dir / "r.db", key_pair(2)), edgempc::error,
+    CHECK_THROWS_MATCHES(SqliteStore::restore(snap, dir / "r.db", key_pair(2)), edgempc::error,
                          test::has_code(errc::crypto_failure));
     CHECK_FALSE(fs::exists(dir / "r.db"));
   }
@@ -287,7 +293,7 @@ TEST_CASE("ShareStore: backup then restore into a fresh store", "[platform]") {
       const auto bad = dir / "bad.snap";
       write_bytes(bad, Bytes(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(cut)));
       const auto target = dir / ("t" + std::to_string(i++) + ".db");
-      const errc e = code_of([&] { (void)ShareStore::restore(bad, target, keys); });
+      const errc e = code_of([&] { (void)SqliteStore::restore(bad, target, keys); });
       CHECK((e == errc::malformed_message || e == errc::crypto_failure));
       CHECK_FALSE(fs::exists(target));
     }
@@ -302,14 +308,14 @@ TEST_CASE("ShareStore: backup then restore into a fresh store", "[platform]") {
       const auto bad = dir / "bad.snap";
       write_bytes(bad, bad_bytes);
       const auto target = dir / ("t" + std::to_string(i++) + ".db");
-      const errc e = code_of([&] { (void)ShareStore::restore(bad, target, keys); });
+      const errc e = code_of([&] { (void)SqliteStore::restore(bad, target, keys); });
       CHECK((e == errc::malformed_message || e == errc::crypto_failure));
       CHECK_FALSE(fs::exists(target));
     }
     Bytes longer = good;
     longer.push_back(0);
     write_bytes(dir / "bad.snap", longer);
-    const errc e = code_of([&] { (void)ShareStore::restore(dir / "bad.snap", dir / "x.db", keys); });
+    const errc e = code_of([&] { (void)SqliteStore::restore(dir / "bad.snap", dir / "x.db", keys); });
     CHECK((e == errc::malformed_message || e == errc::crypto_failure));
     CHECK_FALSE(fs::exists(dir / "x.db"));
   }
@@ -322,7 +328,7 @@ namespace {
 [[noreturn]] void crash_writer(const fs::path& db, std::uint64_t round, std::uint64_t first_seq, int fd) {
   try {
     const auto keys = key_pair(1);
-    ShareStore store(db, keys);
+    SqliteStore store(db, keys);
     const auto ack = [&](std::uint64_t seq) {
       if (::write(fd, &seq, sizeof seq) != static_cast<ssize_t>(sizeof seq)) ::_exit(4);
     };
@@ -349,7 +355,7 @@ namespace {
 
 }  // namespace
 
-TEST_CASE("ShareStore: SIGKILL between and during writes loses no acknowledged share", "[platform]") {
+TEST_CASE("SqliteStore: SIGKILL between and during writes loses no acknowledged share", "[platform]") {
   TempDir dir;
   const auto db = dir / "crash.db";
   std::mt19937 rng(20240607);
@@ -386,7 +392,7 @@ TEST_CASE("ShareStore: SIGKILL between and during writes loses no acknowledged s
   UNSCOPED_INFO("acknowledged before the kills: " << acked.size());
 
   const auto keys = key_pair(1);
-  ShareStore store(db, keys);
+  SqliteStore store(db, keys);
   store.verify();  // structure intact, every row decrypts: no torn record
   std::set<std::uint64_t> present;
   for (const std::uint64_t round : {0u, 1u}) {
@@ -401,4 +407,175 @@ TEST_CASE("ShareStore: SIGKILL between and during writes loses no acknowledged s
   for (const auto& [seq, round] : acked) missing += present.count(seq) == 0 ? 1 : 0;
   CHECK(missing == 0);
   CHECK(present.size() >= acked.size());  // unacknowledged writes may or may not have landed
+}
+
+TEST_CASE("SqliteStore passes the share store conformance suite", "[platform]") {
+  TempDir dir;
+  const auto keys = key_pair(1);
+  int n = 0;
+  test::share_store_conformance([&] { return SqliteStore(dir / ("c" + std::to_string(n++) + ".db"), keys); });
+}
+
+TEST_CASE("MemoryStore passes the share store conformance suite", "[platform]") {
+  test::share_store_conformance([] { return edgempc::platform::MemoryStore(); });
+}
+
+namespace {
+
+fs::path marker_of(const fs::path& db) { return db.string() + ".open"; }
+fs::path wal_of(const fs::path& db) { return db.string() + "-wal"; }
+
+// The writer process of the lost-WAL test: batches of 8 shares of round 1, each batch's first
+// seq written to `fd` once it is acknowledged (committed); never returns.
+[[noreturn]] void batch_writer(const fs::path& db, int fd) {
+  try {
+    SqliteStore store(db, key_pair(1));
+    for (std::uint64_t seq = 0;; seq += 8) {
+      std::vector<Bytes> blobs;
+      std::vector<ShareRef> batch;
+      for (std::uint64_t k = 0; k < 8; ++k) blobs.push_back(share_of(seq + k, 1, seq + k));
+      for (std::uint64_t k = 0; k < 8; ++k) batch.push_back({seq + k, 1, seq + k, blobs[k]});
+      if (store.put_shares(batch) != 8) ::_exit(5);
+      if (::write(fd, &seq, sizeof seq) != static_cast<ssize_t>(sizeof seq)) ::_exit(4);
+    }
+  } catch (...) {
+    ::_exit(3);
+  }
+}
+
+/// Forks batch_writer, SIGKILLs it once it has acknowledged `batches` batches (no clock
+/// involved: the pipe paces it), and returns how many shares it acknowledged in all.
+std::size_t kill_writer_after(const fs::path& db, int batches) {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    batch_writer(db, fds[1]);
+  }
+  ::close(fds[1]);
+  std::size_t acked = 0;
+  std::uint64_t seq = 0;
+  while (acked < static_cast<std::size_t>(batches) && ::read(fds[0], &seq, sizeof seq) == sizeof seq) ++acked;
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  while (::read(fds[0], &seq, sizeof seq) == sizeof seq) ++acked;
+  ::close(fds[0]);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  INFO("child exit status " << status);
+  REQUIRE(WIFSIGNALED(status));  // killed, not failed
+  REQUIRE(WTERMSIG(status) == SIGKILL);
+  return acked * 8;
+}
+
+std::string error_text(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const edgempc::error& e) {
+    CHECK(e.code() == edgempc::make_error_code(errc::malformed_message));
+    return e.what();
+  }
+  FAIL("no edgempc::error thrown");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("SqliteStore: the open marker lives exactly while a connection keeps the WAL", "[platform]") {
+  TempDir dir;
+  const auto keys = key_pair(1);
+  const auto db = dir / "g.db";
+  const auto other_db = dir / "h.db";
+  {
+    SqliteStore a(db, keys);
+    CHECK(fs::exists(marker_of(db)));
+    CHECK(fs::exists(wal_of(db)));
+    {
+      SqliteStore b(db, keys);  // a second connection to the same file
+      REQUIRE(b.put_share(1, 1, 0, share_of(1, 1, 0)));
+    }
+    CHECK(fs::exists(marker_of(db)));  // a still holds the WAL
+    SqliteStore moved(std::move(a));
+    SqliteStore other(other_db, keys);
+    CHECK(fs::exists(marker_of(other_db)));
+    other = std::move(moved);  // closes h.db cleanly, takes over g.db
+    CHECK_FALSE(fs::exists(marker_of(other_db)));
+    CHECK_FALSE(fs::exists(wal_of(other_db)));
+    CHECK(fs::exists(marker_of(db)));
+    CHECK(other.shares_for_round(1).size() == 1);
+  }
+  // A clean close: SQLite checkpointed and removed the WAL, and the marker went with it.
+  CHECK_FALSE(fs::exists(wal_of(db)));
+  CHECK_FALSE(fs::exists(marker_of(db)));
+  SqliteStore again(db, keys);
+  CHECK(again.share(1, 1, 0) == share_of(1, 1, 0));
+}
+
+TEST_CASE("SqliteStore: a WAL deleted after a SIGKILL is refused unless accept_lost_wal", "[platform]") {
+  TempDir dir;
+  const auto keys = key_pair(1);
+  const auto db = dir / "g.db";
+  {
+    SqliteStore first(db, keys);
+    REQUIRE(first.put_share(1, 0, 0, share_of(1, 0, 0)));  // checkpointed into g.db on close
+  }
+  const std::size_t acked = kill_writer_after(db, 20);
+  REQUIRE(acked >= 20 * 8);
+  REQUIRE(fs::exists(wal_of(db)));
+  REQUIRE(fs::exists(marker_of(db)));
+
+  SECTION("with its WAL, a killed store opens and holds every acknowledged share") {
+    SqliteStore store(db, keys);
+    CHECK(store.shares_for_round(1).size() >= acked);
+    store.verify();
+  }
+  SECTION("without it, the open is refused, naming the files and the override") {
+    REQUIRE(fs::remove(wal_of(db)));
+    const std::string text = error_text([&] { SqliteStore store(db, keys); });
+    INFO(text);
+    CHECK(text.find(marker_of(db).string()) != std::string::npos);
+    CHECK(text.find(wal_of(db).string()) != std::string::npos);
+    CHECK(text.find("acknowledged shares may have been lost") != std::string::npos);
+    CHECK(text.find("accept_lost_wal") != std::string::npos);
+    CHECK(fs::exists(marker_of(db)));  // refused again and again, until the operator decides
+    CHECK_THROWS_MATCHES(SqliteStore(db, keys), edgempc::error, test::has_code(errc::malformed_message));
+    {
+      SqliteStore store(db, keys, SqliteStoreOptions{.accept_lost_wal = true});
+      store.verify();
+      CHECK(store.share(1, 0, 0) == share_of(1, 0, 0));  // what was checkpointed is there
+      CHECK(store.shares_for_round(1).size() < acked);   // the deleted WAL's shares are not
+    }
+    CHECK_FALSE(fs::exists(marker_of(db)));  // closed cleanly: an ordinary open works again
+    SqliteStore store(db, keys);
+    CHECK(store.share(1, 0, 0) == share_of(1, 0, 0));
+  }
+}
+
+TEST_CASE("SqliteStore: a corrupt database file is refused at open", "[platform]") {
+  TempDir dir;
+  const auto keys = key_pair(1);
+  const auto db = dir / "g.db";
+  {
+    SqliteStore store(db, keys);
+    std::vector<Bytes> blobs;
+    std::vector<ShareRef> batch;
+    for (std::uint64_t c = 0; c < 2000; ++c) blobs.push_back(share_of(c, 1, 0, 64));
+    for (std::uint64_t c = 0; c < 2000; ++c) batch.push_back({c, 1, 0, blobs[c]});
+    REQUIRE(store.put_shares(batch) == 2000);
+  }
+  Bytes file = read_bytes(db);
+  const std::size_t page = (std::size_t{file[16]} << 8) | file[17];  // the header's page size
+  REQUIRE(page >= 512);
+  const std::size_t pages = file.size() / page;
+  REQUIRE(pages > 20);
+  // The header of a page of the shares table, which opening reads nothing of: only the check
+  // finds it (the ciphertext's own tags would, but only when the round is read).
+  std::fill_n(file.begin() + static_cast<std::ptrdiff_t>(pages / 2 * page), 8, std::uint8_t{0xff});
+  write_bytes(db, file);
+  const std::string text = error_text([&] { SqliteStore store(db, keys); });
+  INFO(text);
+  CHECK(text.find(db.string()) != std::string::npos);
+  CHECK(text.find("quick_check") != std::string::npos);
+  CHECK_FALSE(fs::exists(marker_of(db)));  // a refused open leaves no marker
 }

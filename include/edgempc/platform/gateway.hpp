@@ -873,7 +873,7 @@ class Gateway {
   KeyPair keys_;
   Enrolment enrolment_;
   GatewayOpener opener_;
-  ShareStore store_;
+  SqliteStore store_;
   GatewayOptions options_;
   std::uint32_t start_round_ = 0;
 
