@@ -8,7 +8,14 @@
 //                              prepared INSERT, same pragmas, <batch> per transaction; the
 //                              difference is what sealing and the store's bookkeeping cost.
 // BM_store_read/<shares>:      shares_for_round of a round holding <shares> shares, decrypted.
+// BM_store_retention/<keep>:   a gateway's life: 1,000 devices send one share each per round
+//                              for 200 rounds (one put_shares each), the round is marked done,
+//                              and with <keep> > 0 prune() keeps only the last <keep> rounds
+//                              (0: no pruning, the reference). One iteration is the whole run.
 // Counter disk_bytes_per_share: database plus WAL size over the rows written.
+// Counters of BM_store_retention: disk_bytes, the database plus WAL after the run (wal_bytes
+// of it the WAL); bytes_per_device_round, disk_bytes over devices x the rounds still held
+// (keep, or all 200).
 // The files go to a fresh directory under $TMPDIR (or /tmp): point TMPDIR at the disk the
 // gateway would use, fsync cost is most of a single put.
 #include <benchmark/benchmark.h>
@@ -22,6 +29,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <stdexcept>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -144,5 +152,37 @@ void BM_store_read(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
 }
 BENCHMARK(BM_store_read)->Arg(1024)->Arg(65536);
+
+void BM_store_retention(benchmark::State& state) {
+  constexpr std::uint64_t devices = 1000;
+  constexpr std::uint64_t rounds = 200;
+  const auto keep = static_cast<std::uint64_t>(state.range(0));
+  std::vector<std::uint8_t> share(share_size, 0x5a);
+  const std::uint8_t done = 2;
+  std::vector<ShareRef> batch(devices);
+  double bytes = 0, wal = 0;
+  for (auto _ : state) {
+    TempDir dir;
+    const auto db = dir / "store.db";
+    SqliteStore store(db, gateway_keys());
+    for (std::uint64_t r = 0; r < rounds; ++r) {
+      for (std::uint64_t c = 0; c < devices; ++c) batch[c] = ShareRef{c, r, 0, share};
+      benchmark::DoNotOptimize(store.put_shares(batch));
+      store.set_round_state(r, done, std::span<const std::uint8_t>(&done, 1));
+      // Round r is final here: keep rounds r + 1 - keep .. r.
+      if (keep > 0 && r + 1 >= keep) benchmark::DoNotOptimize(store.prune(r + 1 - keep));
+    }
+    // While open, as a running gateway's disk holds it (WAL included).
+    bytes = disk_bytes(db);
+    std::error_code ec;
+    wal = static_cast<double>(fs::file_size(db.string() + "-wal", ec));
+  }
+  const std::uint64_t held = keep > 0 ? keep : rounds;
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * devices * rounds));
+  state.counters["disk_bytes"] = bytes;
+  state.counters["wal_bytes"] = wal;
+  state.counters["bytes_per_device_round"] = bytes / static_cast<double>(devices * held);
+}
+BENCHMARK(BM_store_retention)->Arg(8)->Arg(0)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
