@@ -2,7 +2,7 @@
 // edgempc-device: run one device of a group: read its sensors once per round, clean the
 // readings, share and seal them for the gateways, and send them.
 //
-//   edgempc-device --config FILE --source SPEC [--once] [--seed N] [--verbose]
+//   edgempc-device --config FILE --source SPEC [--state FILE] [--once] [--seed N] [--verbose]
 //
 // FILE is the group's TOML file with this device's [device] table (platform/config_toml.hpp).
 // SPEC, the readings' source, one reading per channel of the group per round:
@@ -22,12 +22,16 @@
 // Round r covers [epoch + r L, epoch + (r+1) L). The device starts with the round its clock is
 // in (round 0 before the epoch); at the start of each round it polls the source once, runs the
 // readings through a clean::Pipeline with the channel's [min, max] (a reading refused drops the
-// round, logged with the reason), seals them with seq 0 and sends them to every gateway, which
+// round, logged with the reason), seals them and sends them to every gateway, which
 // it waits for until 100 ms before the round closes (a quarter of the round before, for rounds
 // shorter than 400 ms). One line per round goes to stdout:
 //   round R: held by gateways [0,1,2] (codes accepted, accepted, accepted)
 // or "round R: dropped (...)". It stops after [device].rounds rounds if that is > 0, or on
 // SIGTERM/SIGINT (a second one exits at once). --once submits one round and exits.
+//
+// Before sealing, the device records the (round, seq) durably in its state file (--state,
+// platform/seal_sequence.hpp); a device restarted within a round starts at the next one, so a
+// nonce is never used twice.
 //
 // Exit status: 0 on success (with --once: only if every gateway holds the submission), 1 on an
 // error or (with --once) a round not held everywhere, 2 on a usage error (a bad SPEC too).
@@ -45,6 +49,7 @@
 #include <edgempc/platform/client.hpp>
 #include <edgempc/platform/config_toml.hpp>
 #include <edgempc/platform/ingest.hpp>
+#include <edgempc/platform/seal_sequence.hpp>
 #include <edgempc/platform/uplink.hpp>
 #include <edgempc/version.hpp>
 
@@ -256,7 +261,8 @@ Source open_source(const SourceSpec& spec, const platform::GroupConfig& group, p
 
 // ---------------------------------------------------------------- the device
 
-int run_device(const fs::path& config_path, const SourceSpec& spec, bool once, std::uint64_t seed, bool verbose) {
+int run_device(const fs::path& config_path, const SourceSpec& spec, bool once, std::uint64_t seed, bool verbose,
+               const fs::path& state_path) {
   const platform::GroupConfig group = platform::load_group_config(config_path);
   const platform::DeviceLocalConfig local = platform::load_device_local(config_path);
   const KeyPair keys = load_key_pair(local.secret_key);
@@ -298,6 +304,14 @@ int run_device(const fs::path& config_path, const SourceSpec& spec, bool once, s
   const std::int64_t margin = send_slack + poll_time;
   std::uint32_t r = current_round();
   if (Stopper::unix_ms() > open_ms(r + 1) - margin) ++r;
+  // Never a round this device may have sealed in before a restart: its nonces would repeat.
+  platform::SealSequence sequence(state_path);
+  if (r < sequence.first_fresh_round()) {
+    std::fprintf(stderr, "device %u: round %u was sealed before this start (%s); starting at round %llu\n", id, r,
+                 state_path.c_str(), static_cast<unsigned long long>(sequence.first_fresh_round()));
+    if (sequence.first_fresh_round() > UINT32_MAX) throw error(errc::invalid_argument, "every round has been sealed in");
+    r = static_cast<std::uint32_t>(sequence.first_fresh_round());
+  }
 
   std::fprintf(stderr, "device %u: group '%s', %zu gateways, %zu channels, source: %s, starting at round %u\n", id,
                group.name.c_str(), group.gateways.size(), channels, source.description.c_str(), r);
@@ -357,7 +371,8 @@ int run_device(const fs::path& config_path, const SourceSpec& spec, bool once, s
 
     // Seal and send.
     if (dropped.empty()) {
-      const auto sealed = client.seal(prg, r, 0, values);
+      const platform::SealedAt at = sequence.reserve(r);  // durable before the nonce is used
+      const auto sealed = client.seal(prg, at.round, at.seq, values);
       const std::vector<std::vector<std::vector<std::uint8_t>>> batch{sealed};
       const auto codes = uplink.send(batch, steady_at(close - send_slack));
       std::string held, names;
@@ -394,8 +409,13 @@ int main(int argc, char** argv) {
   std::string config, source;
   bool once = false, verbose = false;
   std::uint64_t seed = 0;
+  std::string state;
   app.add_option("--config", config, "The group's TOML file with this device's [device] table")
       ->required()
+      ->type_name("FILE");
+  app.add_option("--state", state,
+                 "Where the device records the last round it sealed in, so that a restart never reuses a\n"
+                 "nonce (default: the config file's path + '.state'; keep it with the secret key)")
       ->type_name("FILE");
   app.add_option("--source", source,
                  "Where readings come from, one per channel per round:\n"
@@ -423,7 +443,7 @@ int main(int argc, char** argv) {
       throw Usage(e.what());
     }
     const SourceSpec spec = parse_source(source);
-    return run_device(config, spec, once, seed, verbose);
+    return run_device(config, spec, once, seed, verbose, state.empty() ? fs::path(config + ".state") : fs::path(state));
   } catch (const Usage& e) {
     std::fprintf(stderr, "edgempc-device: %s\nRun with --help for more information.\n", e.what());
     return 2;

@@ -69,7 +69,14 @@ int run_gateway(const fs::path& config_path) {
   const std::size_t enrolled = enrolment.size();
 
   SignalWatcher signals("edgempc-gateway");  // before the Gateway starts its threads
-  platform::Gateway gateway(group, local.id, std::move(keys), std::move(enrolment), local.store);
+  platform::GatewayOptions options;
+  if (local.retain_rounds) options.retain_rounds = *local.retain_rounds;
+  if (local.max_connections) options.ingest.max_connections = *local.max_connections;
+  if (local.max_per_address) options.ingest.max_per_address = *local.max_per_address;
+  if (local.idle_timeout_ms) options.ingest.idle_timeout = std::chrono::milliseconds(*local.idle_timeout_ms);
+  if (local.request_timeout_ms) options.ingest.request_timeout = std::chrono::milliseconds(*local.request_timeout_ms);
+  options.ingest.validate();  // a zero limit is a configuration error, said before starting
+  platform::Gateway gateway(group, local.id, std::move(keys), std::move(enrolment), local.store, options);
   struct Clear {
     SignalWatcher& s;
     ~Clear() { s.clear(); }

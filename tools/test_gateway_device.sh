@@ -150,6 +150,12 @@ for i in 0 1 2; do
   grep -q '^round 0: held by gateways \[0,1,2\] (codes accepted, accepted, accepted)$' "dev$i.out" ||
     fail "device $i: unexpected output"
 done
+# Device 0 restarted within round 0: its state file says round 0 was sealed, so it must not seal
+# in round 0 again (the nonce would repeat) but wait for round 1 (when no gateway is left).
+"$dev" --config dev0.toml --source sim --once > restart.out 2> restart.err &
+restart_pid=$!
+pids+=($restart_pid)
+[ -s dev0.toml.state ] || fail "device 0 left no state file"
 for i in 0 1 2; do
   # Round 0 closes at epoch + 2 s; give the gateways 8 s more to finish it.
   wait_exit "${gw_pids[$i]}" $(( epoch + 10000 - $(now_ms) )) || fail "gateway $i did not exit"
@@ -160,6 +166,10 @@ for i in 0 1 2; do
     fail "gateway $i: round 0 not published with 3 contributors"
 done
 grep -q '"channels":{"temperature":{"count":3,"mean":' gw0.out || fail "gateway 0 (the recipient) has no results"
+wait_exit "$restart_pid" $(( epoch + 6000 - $(now_ms) )) || fail "the restarted device did not exit"
+grep -q 'round 0 was sealed before this start' restart.err || fail "the restarted device did not skip round 0"
+grep -q '^round 0:' restart.out && fail "the restarted device sealed in round 0 again"
+grep -q '^round 1:' restart.out || fail "the restarted device did not go on with round 1"
 grep -q '"channels"' gw1.out && fail "gateway 1 (not a recipient) has results"
 [ "$(wc -l < gw0.out)" -eq 1 ] || fail "gateway 0 printed more than one line"
 

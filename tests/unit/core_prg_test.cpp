@@ -68,7 +68,10 @@ TEST_CASE("AES-CTR PRG reproduces FIPS-197 Appendix C.1", "[core]") {
 }
 
 TEST_CASE("AES-CTR counter carries into the high half of the IV", "[core]") {
-  if (!prg_algorithm_supported(PrgAlgorithm::aes128_ctr)) return;
+  if (!prg_algorithm_supported(PrgAlgorithm::aes128_ctr)) {
+    WARN("SKIPPED: no AES-NI on this CPU (or the x86 back-ends are compiled out); AES-CTR not tested here");
+    return;
+  }
   // IV low half = 2^64 - 2: blocks 0, 1 use high half h, block 2 uses h + 1 with low 0.
   Prg::Seed a{}, b{};
   for (int i = 16; i < 24; ++i) a[i] = 0xff;
@@ -112,7 +115,10 @@ TEST_CASE("PRG streams are deterministic per seed and compose across calls", "[c
 }
 
 TEST_CASE("the two PRG algorithms give different streams for one seed", "[core]") {
-  if (!prg_algorithm_supported(PrgAlgorithm::aes128_ctr)) return;
+  if (!prg_algorithm_supported(PrgAlgorithm::aes128_ctr)) {
+    WARN("SKIPPED: no AES-NI on this CPU (or the x86 back-ends are compiled out); AES-CTR not tested here");
+    return;
+  }
   Prg a(counting_seed(), PrgAlgorithm::aes128_ctr), c(counting_seed(), PrgAlgorithm::chacha20);
   REQUIRE(a.next_u64() != c.next_u64());
 }
@@ -198,7 +204,10 @@ TEST_CASE("Mersenne61 sampling drops the words equal to p and keeps the stream o
 
 #if EDGEMPC_HAVE_X86_BACKENDS
 TEST_CASE("AES-CTR: the VAES and the AES-NI paths give the same keystream", "[core]") {
-  if (!detail::aesni::supported()) return;
+  if (!detail::aesni::supported()) {
+    WARN("SKIPPED: no AES-NI on this CPU; the AES-CTR paths are not compared here");
+    return;
+  }
   detail::aesni::RoundKeys keys;
   const auto seed = counting_seed();
   detail::aesni::expand_key(seed.data(), keys);
@@ -207,7 +216,10 @@ TEST_CASE("AES-CTR: the VAES and the AES-NI paths give the same keystream", "[co
     CAPTURE(n);
     std::vector<std::uint8_t> narrow(16 * n), wide(16 * n);
     detail::aesni::ctr_segment(keys, lo - n, hi, narrow.data(), n);
-    if (!detail::aesni::vaes_supported()) continue;
+    if (!detail::aesni::vaes_supported()) {
+      WARN("SKIPPED: no VAES on this CPU; only the AES-NI path ran");
+      continue;
+    }
     detail::aesni::ctr_segment_vaes(keys, lo - n, hi, wide.data(), n);
     REQUIRE(narrow == wide);
   }

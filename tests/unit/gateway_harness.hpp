@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -145,8 +147,11 @@ inline ep::RoundReport decode_report(const std::string& line) {
 /// A gateway in a child process; its round reports come out of `reports()`.
 class GatewayProcess {
  public:
+  /// `tweak` adjusts the gateway's options in the child; `nofile`, if not 0, is the child's
+  /// descriptor limit (RLIMIT_NOFILE), set before the gateway starts.
   GatewayProcess(const Fixture& f, edgempc::PartyId id, std::uint32_t last_round,
-                 std::filesystem::path store = {}) {
+                 std::filesystem::path store = {}, std::function<void(ep::GatewayOptions&)> tweak = {},
+                 rlim_t nofile = 0) {
     int fds[2];
     if (::pipe(fds) != 0) throw std::runtime_error("pipe");
     if (store.empty()) store = f.store(id);
@@ -159,6 +164,11 @@ class GatewayProcess {
       try {
         ep::GatewayOptions options;
         options.finish_limit = std::chrono::milliseconds(15000);
+        if (tweak) tweak(options);
+        if (nofile != 0) {
+          const rlimit limit{nofile, nofile};
+          if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) throw std::runtime_error("setrlimit");
+        }
         ep::Gateway g(f.group, id, f.gateway_keys[id], f.enrolment, store, options);
         g.run(last_round, [&](const ep::RoundReport& r) {
           const std::string line = encode_report(r) + "\n";

@@ -659,3 +659,25 @@ TEST_CASE("load reads files and refuses missing or oversized ones", "[platform]"
   require_error([&] { (void)load_gateway_local(big); }, errc::message_too_large, big.string());
   require_error([&] { (void)load_device_local(big); }, errc::message_too_large, big.string());
 }
+
+TEST_CASE("the gateway's operating limits: read when given, unset otherwise, range-checked", "[platform]") {
+  const auto with = [](const std::string& extra) {
+    return replace(full_text, "rounds = 5\n", "rounds = 5\n" + extra);
+  };
+  const GatewayLocalConfig set = parse_gateway_local(
+      with("retain_rounds = 8\nmax_connections = 300\nmax_per_address = 20\nidle_timeout_ms = 15000\n"
+           "request_timeout_ms = 4000\n"),
+      "/x", "home.toml");
+  CHECK(set.retain_rounds == 8u);
+  CHECK(set.max_connections == 300u);
+  CHECK(set.max_per_address == 20u);
+  CHECK(set.idle_timeout_ms == 15000u);
+  CHECK(set.request_timeout_ms == 4000u);
+  const GatewayLocalConfig unset = parse_gateway_local(full_text, "/x", "home.toml");
+  CHECK_FALSE(unset.retain_rounds);
+  CHECK_FALSE(unset.max_connections);
+  CHECK_FALSE(unset.idle_timeout_ms);
+  CHECK_THROWS_AS(parse_gateway_local(with("max_per_address = -1\n"), "/x", "home.toml"), edgempc::error);
+  CHECK_THROWS_AS(parse_gateway_local(with("idle_timeout_ms = 1.5\n"), "/x", "home.toml"), edgempc::error);
+  CHECK_THROWS_AS(parse_gateway_local(with("retain_rounds = 4294967296\n"), "/x", "home.toml"), edgempc::error);
+}

@@ -102,6 +102,13 @@ TEST_CASE("a gateway rejects unenrolled, forged, replayed, duplicate, late and m
   // Forged: enrolled client 1's id, sealed with another key.
   DeviceClient forger(f.group, 1, stranger);
   CHECK(c.submit(forger.seal(prg, 0, 0, reading)[0]) == IngestCode::forged);
+  // Client 0's id, which has a submission held this round, under another key, with the held
+  // seq and with another: `forged` both times, never `replayed` or `duplicate`, so that someone
+  // without the device's key cannot learn that it reported.
+  DeviceClient impostor(f.group, 0, stranger);
+  CHECK(c.submit(impostor.seal(prg, 0, 0, reading)[0]) == IngestCode::forged);
+  CHECK(c.submit(impostor.seal(prg, 0, 1, reading)[0]) == IngestCode::forged);
+  CHECK(c.submit(sealed[0]) == IngestCode::replayed);  // the real one still is
   // Sealed for gateway 1, sent to gateway 0.
   DeviceClient two(f.group, 2, f.client_keys[2]);
   CHECK(c.submit(two.seal(prg, 0, 0, reading)[1]) == IngestCode::forged);
@@ -255,15 +262,101 @@ TEST_CASE("a gateway's store backed up and restored into a fresh gateway gives t
   g2->kill();
   const auto snapshot = f.dir / "gw2.snapshot";
   {
-    ShareStore old(f.store(2), f.gateway_keys[2]);
+    SqliteStore old(f.store(2), f.gateway_keys[2]);
     old.backup(snapshot);
   }
   std::filesystem::remove(f.store(2));
   const auto fresh = f.dir / "gw2-restored.db";
-  (void)ShareStore::restore(snapshot, fresh, f.gateway_keys[2]);
+  (void)SqliteStore::restore(snapshot, fresh, f.gateway_keys[2]);
   g2 = std::make_unique<GatewayProcess>(f, 2, 0, fresh);
   const auto reports = g0->reports();
   REQUIRE(reports.size() == 1);
   CHECK(reports[0].live == std::vector<PartyId>{0, 1, 2});
   check_round(f, reports[0], readings, included);
+}
+
+namespace {
+
+/// `count` idle TCP connections to host:port from the local address `from` (127.0.0.x), held
+/// until the vector goes; connections the server closes at once stay in it, closed.
+std::vector<boost::asio::ip::tcp::socket> idle_connections(boost::asio::io_context& io, const std::string& from,
+                                                          const std::string& host, std::uint16_t port, std::size_t count) {
+  std::vector<boost::asio::ip::tcp::socket> out;
+  const boost::asio::ip::tcp::endpoint to(boost::asio::ip::make_address(host), port);
+  for (std::size_t i = 0; i < count; ++i) {
+    boost::asio::ip::tcp::socket s(io);
+    s.open(boost::asio::ip::tcp::v4());
+    s.bind({boost::asio::ip::make_address(from), 0});
+    boost::system::error_code ec;
+    s.connect(to, ec);  // lands in the backlog even when the gateway does not accept it
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a gateway with few descriptors, flooded with idle connections, serves its devices and finishes the round",
+          "[platform]") {
+  Fixture f(3, 1, 30, 3000);
+  // Gateway 0 may hold 16 connections per source address and has 64 descriptors in all; the
+  // attacker (127.0.0.2) opens 300 connections, far more than the gateway's descriptors.
+  const auto tight = [](GatewayOptions& o) {
+    o.ingest.max_per_address = 16;
+    o.ingest.idle_timeout = std::chrono::milliseconds(20000);  // the attack outlasts the round
+  };
+  GatewayProcess g0(f, 0, 0, {}, tight, 64), g1(f, 1, 0), g2(f, 2, 0);
+  test::sleep_until_ms(f.open_ms(0) + 50);
+  boost::asio::io_context io;
+  auto flood = idle_connections(io, "127.0.0.2", f.group.gateways[0].host, f.group.gateways[0].ingest_port, 300);
+  const auto readings = test::make_readings(30, 0, 31);
+  Uplink uplink(f.group);
+  const auto codes = uplink.send(test::seal_round(f, 0, readings), before_close(f, 0));
+  const auto included = held_by(codes, {0, 1, 2});
+  CHECK(std::count(included.begin(), included.end(), true) == 30);
+  const auto reports = g0.reports();
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0].live == std::vector<PartyId>{0, 1, 2});
+  check_round(f, reports[0], readings, included);
+}
+
+TEST_CASE("the only recipient killed at a chosen point of the finish: re-finished on its return, never published empty",
+          "[platform]") {
+  // Killed before storing its result (opened), or after storing it but before its acks
+  // (outcome_stored): the test hook raises SIGKILL in the gateway process at that step.
+  for (const RoundStep step : {RoundStep::opened, RoundStep::outcome_stored}) {
+    CAPTURE(static_cast<int>(step));
+    Fixture f(3, 1, 30, 2000);
+    f.group.policy.recipients = {0};
+    const auto die_at = [step](GatewayOptions& o) {
+      o.at_step = [step](std::uint32_t r, RoundStep s) {
+        if (r == 0 && s == step) ::raise(SIGKILL);
+      };
+    };
+    // All run to round 1 (empty, withheld), so that each is up while the others finish round 0.
+    auto g0 = std::make_unique<GatewayProcess>(f, 0, 1, std::filesystem::path{}, die_at);
+    GatewayProcess g1(f, 1, 1), g2(f, 2, 1);
+    test::sleep_until_ms(f.open_ms(0) + 50);
+    const auto readings = test::make_readings(30, 0, 37);
+    Uplink uplink(f.group);
+    const auto included = held_by(uplink.send(test::seal_round(f, 0, readings), before_close(f, 0)), {0, 1, 2});
+    CHECK(g0->reports().empty());  // it died in round 0's finish: no report
+    g0 = std::make_unique<GatewayProcess>(f, 0, 1);  // back, same store, no hook; runs on to round 1
+    const auto back = g0->reports();
+    for (auto* g : {&g1, &g2}) {  // neither reports published unless the recipient stored a result
+      const auto reports = g->reports();
+      REQUIRE(reports.size() == 2);
+      CHECK(reports[0].round == 0);
+      CHECK(reports[0].status == RoundStatus::published);
+      CHECK(reports[0].channels.empty());
+      CHECK(reports[1].status == RoundStatus::withheld);
+    }
+    if (step == RoundStep::opened) {  // nothing was stored: the returning recipient re-finished round 0
+      REQUIRE_FALSE(back.empty());
+      CHECK(back[0].round == 0);
+      check_round(f, back[0], readings, included);
+    } else {  // stored before the kill: round 0 is final there; the others learnt it by probing it
+      for (const auto& r : back) CHECK(r.round != 0);
+    }
+  }
 }

@@ -148,6 +148,12 @@ struct GatewayLocalConfig {
   std::filesystem::path enrolment;   ///< Enrolment file (platform/enrolment.hpp)
   std::filesystem::path store;       ///< SQLite share store (platform/store.hpp)
   std::uint32_t rounds = 0;          ///< stop after finishing this many rounds; 0 = until SIGTERM
+  // Operating limits (GatewayOptions and IngestLimits say what each does); unset: their defaults.
+  std::optional<std::uint32_t> retain_rounds;       ///< final rounds kept in the store (0: all)
+  std::optional<std::size_t> max_connections;       ///< ingest connections at once
+  std::optional<std::size_t> max_per_address;       ///< ingest connections from one address
+  std::optional<std::uint32_t> idle_timeout_ms;     ///< an ingest connection with no request
+  std::optional<std::uint32_t> request_timeout_ms;  ///< one request, first byte to reply
 };
 
 /// What one device process needs beyond the group.

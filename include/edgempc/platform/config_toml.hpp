@@ -431,13 +431,24 @@ class Reader {
                                                             const std::string& source = "config") {
   const detail::config_toml::Reader r(toml_text, source);
   const toml::table& t = r.top_table("gateway");
-  r.check_keys(t, "gateway", {"id", "secret_key", "enrolment", "store", "rounds"});
+  r.check_keys(t, "gateway", {"id", "secret_key", "enrolment", "store", "rounds", "retain_rounds", "max_connections",
+                              "max_per_address", "idle_timeout_ms", "request_timeout_ms"});
   GatewayLocalConfig local;
   local.id = r.unsigned_integer<PartyId>(r.need(t, "gateway", "id"), "gateway.id");
   local.secret_key = r.file_path(r.need(t, "gateway", "secret_key"), "gateway.secret_key", base_dir);
   local.enrolment = r.file_path(r.need(t, "gateway", "enrolment"), "gateway.enrolment", base_dir);
   local.store = r.file_path(r.need(t, "gateway", "store"), "gateway.store", base_dir);
   if (const auto* n = r.find(t, "rounds")) local.rounds = r.unsigned_integer<std::uint32_t>(*n, "gateway.rounds");
+  if (const auto* n = r.find(t, "retain_rounds"))
+    local.retain_rounds = r.unsigned_integer<std::uint32_t>(*n, "gateway.retain_rounds");
+  if (const auto* n = r.find(t, "max_connections"))
+    local.max_connections = r.unsigned_integer<std::uint32_t>(*n, "gateway.max_connections");
+  if (const auto* n = r.find(t, "max_per_address"))
+    local.max_per_address = r.unsigned_integer<std::uint32_t>(*n, "gateway.max_per_address");
+  if (const auto* n = r.find(t, "idle_timeout_ms"))
+    local.idle_timeout_ms = r.unsigned_integer<std::uint32_t>(*n, "gateway.idle_timeout_ms");
+  if (const auto* n = r.find(t, "request_timeout_ms"))
+    local.request_timeout_ms = r.unsigned_integer<std::uint32_t>(*n, "gateway.request_timeout_ms");
   return local;
 }
 

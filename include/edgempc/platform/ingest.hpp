@@ -9,7 +9,8 @@
 // Wire format, integers little-endian:
 //   request  u32 length L (1 <= L <= max_request_size), then L bytes: u8 kind, body
 //     kind 1 (submit): body = one sealed submission
-//     kind 2 (status): body = u32 round; used by the gateways to see which peers are live
+//     kind 2 (status): body = u32 round; used by the gateways to see which peers are live; the
+//                      reply's detail is the RoundStatus once the round is finished there
 //   reply    8 bytes, one per request, in request order:
 //            u8 kind (echoed), u8 code (IngestCode, or RoundPhase for status), u16 zero,
 //            u32 detail (0 unless stated)
@@ -34,6 +35,7 @@
 
 #include "edgempc/core/detail/endian.hpp"
 #include "edgempc/error.hpp"
+#include "edgempc/platform/round_report.hpp"
 #include "edgempc/platform/submission.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
@@ -150,7 +152,14 @@ class IngestClient {
   }
 
   /// The gateway's phase for `round`.
-  [[nodiscard]] RoundPhase status(std::uint32_t round) {
+  [[nodiscard]] RoundPhase status(std::uint32_t round) { return round_state(round).phase; }
+
+  /// The gateway's phase for `round` and, once finished there, how it ended.
+  struct RoundAnswer {
+    RoundPhase phase = RoundPhase::collecting;
+    std::optional<RoundStatus> outcome;  ///< set when phase is finished and the gateway said how
+  };
+  [[nodiscard]] RoundAnswer round_state(std::uint32_t round) {
     std::array<std::uint8_t, 4> body{};
     edgempc::detail::store_le<std::uint32_t>(body.data(), round);
     std::vector<std::uint8_t> out;
@@ -160,7 +169,10 @@ class IngestClient {
     read(r);
     if (r[0] != static_cast<std::uint8_t>(IngestKind::status) || r[1] > static_cast<std::uint8_t>(RoundPhase::absent))
       throw error(errc::malformed_message, "IngestClient: a reply that does not answer a status request");
-    return static_cast<RoundPhase>(r[1]);
+    RoundAnswer answer{static_cast<RoundPhase>(r[1]), std::nullopt};
+    const auto outcome = edgempc::detail::load_le<std::uint32_t>(r.data() + 4);
+    if (answer.phase == RoundPhase::finished && outcome >= 1 && outcome <= 3) answer.outcome = static_cast<RoundStatus>(outcome);
+    return answer;
   }
 
   /// Sends raw bytes as they are (for tests of the gateway's framing checks).

@@ -24,11 +24,11 @@ struct ChannelResult {
   std::optional<std::uint64_t> alerts;  ///< readings above the channel's alert_above
 };
 
+/// How a round ended at one gateway: exactly one of these, with a reason unless published.
 enum class RoundStatus : std::uint8_t {
-  published = 1,           ///< finished; recipients have the results
-  withheld = 2,            ///< fewer than min_clients contributed: nothing revealed
-  failed = 3,              ///< could not finish (too few live gateways until finish_limit)
-  finished_elsewhere = 4,  ///< the others finished it while this gateway was away
+  published = 1,  ///< at least one recipient stored the results (a recipient: this one)
+  withheld = 2,   ///< fewer than min_clients contributed: nothing revealed
+  failed = 3,     ///< nothing published (too few live gateways or no recipient until the limit)
 };
 
 [[nodiscard]] inline const char* to_string(RoundStatus s) noexcept {
@@ -36,7 +36,6 @@ enum class RoundStatus : std::uint8_t {
     case RoundStatus::published: return "published";
     case RoundStatus::withheld: return "withheld";
     case RoundStatus::failed: return "failed";
-    case RoundStatus::finished_elsewhere: return "finished_elsewhere";
   }
   return "unknown";
 }
@@ -48,7 +47,7 @@ struct RoundReport {
   std::uint64_t contributors = 0;   ///< clients in the agreed set
   bool recipient = false;           ///< whether `channels` holds results
   std::vector<ChannelResult> channels;
-  std::string reason;               ///< why it failed
+  std::string reason;               ///< why it was withheld or failed, or how it was learnt
   double seconds = 0;               ///< from the round's close to its end here
 };
 

@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: Apache-2.0
+// The round protocol: what the live gateways of a group say to each other to finish one round,
+// once they are connected (over any Transport: Noise over TCP in the gateway, LocalNetwork in
+// tests). A free template over Party<Tr>; it knows nothing of sockets, stores or clocks, which
+// the caller hands in (RoundHooks). platform/gateway.hpp finds the live gateways, builds the
+// mesh and retries; this header is one attempt.
+//
+// Inputs per gateway: its shares of each client's readings and their squares (the layout of
+// platform/client.hpp: for k readings of C channels, 2kC elements, values then squares), and
+// the agreed contributor set if an earlier attempt stored one. Mesh index i is gateway live[i].
+//
+// Messages, in order (Party framing; u32 little-endian):
+//  0. check: u32 round, u32 live[0..m): every gateway means the same round and live set.
+//  1. contributors: u32 flag (1 if an agreed set is stored), the stored set, the held set; a set
+//     is u32 count, then (u32 client, u32 readings) sorted by client. The agreed set is the
+//     stored one if any gateway has one (all stored ones must be equal, and every gateway must
+//     still hold every client of it), else the intersection of the held sets. Stored durably
+//     (hooks.store_agreed) before anything is revealed, so a retry can never reveal sums over a
+//     second set (whose difference would expose a client). Below policy.min_clients: withheld,
+//     and the attempt ends here at every gateway, having revealed nothing.
+//  2. sums: each gateway sends the live recipients, per channel, the sum of its shares of x and
+//     of x^2 over the agreed set (Mersenne61 elements). Recipients reconstruct (Shamir from all
+//     live gateways, the extra shares checked; additive from all n).
+//  3. min/max/alerts, if the policy reveals any: the first live recipient A (garbler) and B (the
+//     lowest other mesh index, evaluator) run gc/field_stats.hpp's circuit on additive shares;
+//     a quorum Q containing A and B converts its Shamir shares to additive ones (Lagrange at 0)
+//     and each member of Q other than A and B splits its share at random between A and B. A
+//     sends the results (3 u64 per channel) to the recipients outside the pair.
+//  4. outcome: each live recipient stores its report durably (hooks.store_outcome) and then
+//     sends every other live gateway a one-byte ack. A recipient reports `published` once it
+//     stored its report; any other gateway only once it has every live recipient's ack. So a round whose
+//     recipients all died before storing a result is never reported published: the missing ack
+//     fails the attempt, and the gateway retries or, at its finish limit, reports `failed`.
+//
+// Security model: semi-honest gateways, at most t colluding for Shamir (none for additive),
+// authenticated and encrypted channels between them. What leaks: each gateway learns who
+// contributed and how many readings each sent; recipients learn what the policy reveals; A and
+// B learn the circuit's outputs only if they are recipients. A gateway that deviates can make
+// the attempt fail (a bad message throws errc::malformed_message or protocol_violation) and,
+// with altered shares, make the published values wrong: this protocol does not detect that.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "edgempc/core/batch.hpp"
+#include "edgempc/core/detail/endian.hpp"
+#include "edgempc/core/fixed_point.hpp"
+#include "edgempc/core/mersenne61.hpp"
+#include "edgempc/core/prg.hpp"
+#include "edgempc/gc/field_stats.hpp"
+#include "edgempc/party.hpp"
+#include "edgempc/platform/config.hpp"
+#include "edgempc/platform/enrolment.hpp"
+#include "edgempc/platform/round_report.hpp"
+#include "edgempc/sharing/shamir.hpp"
+
+EDGEMPC_BEGIN_NAMESPACE
+namespace platform {
+
+/// (client, readings) pairs, sorted by client.
+using ContributorSet = std::vector<std::pair<ClientId, std::uint32_t>>;
+
+/// Points of the protocol a test can stop a gateway at (RoundHooks::at).
+enum class RoundStep : std::uint8_t {
+  checked,         ///< all agree on the round and the live set
+  agreed_stored,   ///< the agreed set is durable here
+  sums_sent,       ///< this gateway's sums went to the recipients
+  opened,          ///< a recipient reconstructed the linear statistics
+  circuit_done,    ///< min/max/alerts known where they go
+  outcome_stored,  ///< a recipient stored its report
+  acked,           ///< a recipient sent its acks
+};
+
+/// What the caller provides. store_agreed is required; the others may be empty.
+struct RoundHooks {
+  /// Makes the agreed set durable (the gateway: its store); called before anything is revealed.
+  std::function<void(const ContributorSet&)> store_agreed;
+  /// Makes a recipient's report durable before it acknowledges the round to the others.
+  std::function<void(const RoundReport&)> store_outcome;
+  /// Called at every step; a test throws from it to kill this gateway there.
+  std::function<void(RoundStep)> at;
+};
+
+/// One gateway's part of an attempt.
+struct RoundInput {
+  std::uint32_t round = 0;
+  std::vector<PartyId> live;  ///< gateway ids, sorted; mesh index i is live[i]; includes `self`
+  PartyId self = 0;           ///< this gateway's id
+  /// This gateway's shares per client (layout above); must outlive the call.
+  const std::map<ClientId, std::vector<Mersenne61>>* held = nullptr;
+  std::optional<ContributorSet> agreed;  ///< stored by an earlier attempt
+};
+
+namespace detail::round {
+
+inline void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+  const std::size_t at = out.size();
+  out.resize(at + 4);
+  edgempc::detail::store_le<std::uint32_t>(out.data() + at, v);
+}
+
+/// Reads u32s from a message with bounds checks: errc::malformed_message past the end.
+class Reader {
+ public:
+  explicit Reader(std::span<const std::uint8_t> b) : b_(b) {}
+  std::uint32_t u32() {
+    if (b_.size() - at_ < 4) throw error(errc::malformed_message, "round: a truncated message");
+    const auto v = edgempc::detail::load_le<std::uint32_t>(b_.data() + at_);
+    at_ += 4;
+    return v;
+  }
+  [[nodiscard]] std::size_t left() const noexcept { return b_.size() - at_; }
+  void done() const {
+    if (at_ != b_.size()) throw error(errc::malformed_message, "round: trailing bytes in a message");
+  }
+
+ private:
+  std::span<const std::uint8_t> b_;
+  std::size_t at_ = 0;
+};
+
+inline void encode_set(std::vector<std::uint8_t>& out, const ContributorSet& set) {
+  put_u32(out, static_cast<std::uint32_t>(set.size()));
+  for (const auto& [id, k] : set) put_u32(out, id), put_u32(out, k);
+}
+
+inline ContributorSet decode_set(Reader& r) {
+  const std::uint32_t n = r.u32();
+  if (n > r.left() / 8) throw error(errc::malformed_message, "round: a client list longer than its message");
+  ContributorSet out(n);
+  for (auto& [id, k] : out) id = r.u32(), k = r.u32();
+  for (std::size_t i = 1; i < out.size(); ++i)
+    if (!(out[i - 1].first < out[i].first)) throw error(errc::malformed_message, "round: a client list not sorted");
+  return out;
+}
+
+/// Bits w such that every encoded reading of the channel lies in [-2^(w-1), 2^(w-1)).
+inline std::uint32_t value_bits(const ChannelConfig& c) {
+  const double bound = std::ceil(std::ldexp(std::max(std::fabs(c.min), std::fabs(c.max)), static_cast<int>(c.frac_bits)));
+  return static_cast<std::uint32_t>(std::bit_width(static_cast<std::uint64_t>(bound))) + 1;
+}
+
+inline void apply(const PolicyConfig& pol, ChannelResult& out, const gc::FieldStats& s, const FixedPoint<Mersenne61>& format,
+                  bool alerts) {
+  if (pol.reveals(Statistic::minimum)) out.minimum = format.decode(Mersenne61::from_int(s.minimum));
+  if (pol.reveals(Statistic::maximum)) out.maximum = format.decode(Mersenne61::from_int(s.maximum));
+  if (pol.reveals(Statistic::alerts) && alerts) out.alerts = s.above;
+}
+
+}  // namespace detail::round
+
+/// The contributor set a gateway offers: every client it holds, with its reading count.
+[[nodiscard]] inline ContributorSet held_set(const std::map<ClientId, std::vector<Mersenne61>>& held, std::size_t channels) {
+  ContributorSet out;
+  out.reserve(held.size());
+  for (const auto& [client, e] : held) out.emplace_back(client, static_cast<std::uint32_t>(e.size() / (2 * channels)));
+  return out;
+}
+
+/// One attempt at finishing round in.round among the gateways in.live (see the header). Returns
+/// this gateway's report: published (with the statistics at recipients) or withheld. Throws on
+/// any failure (a silent or lost peer, a bad message, a hook that throws); the caller retries.
+template <class Tr>
+RoundReport run_round_protocol(Party<Tr>& party, const GroupConfig& group, const RoundInput& in,
+                               const RoundHooks& hooks, Prg& prg) {
+  using namespace detail::round;
+  const auto step = [&](RoundStep s) {
+    if (hooks.at) hooks.at(s);
+  };
+  const std::size_t m = in.live.size(), channels = group.channels.size();
+  if (in.held == nullptr || !hooks.store_agreed || m != party.parties() || channels == 0)
+    throw error(errc::invalid_argument, "run_round_protocol: no shares, no store_agreed hook, or a live set of " +
+                                            std::to_string(m) + " for a mesh of " + std::to_string(party.parties()));
+  const PartyId me = party.id();
+  if (in.live[me] != in.self)
+    throw error(errc::invalid_argument, "run_round_protocol: mesh index " + std::to_string(me) + " is not gateway " +
+                                            std::to_string(in.self));
+  RoundReport report;
+  report.round = in.round;
+  report.live = in.live;
+
+  // 0. The same round and live set everywhere.
+  {
+    std::vector<std::uint8_t> check;
+    put_u32(check, in.round);
+    for (const PartyId p : in.live) put_u32(check, p);
+    for (PartyId p = 0; p < m; ++p)
+      if (p != me) party.send_bytes(p, check);
+    for (PartyId p = 0; p < m; ++p)
+      if (p != me && party.receive_bytes(p) != check)
+        throw error(errc::protocol_violation, "round: a peer finishing another round or with another live set");
+  }
+  step(RoundStep::checked);
+
+  // 1. Contributors.
+  const ContributorSet mine = held_set(*in.held, channels);
+  {
+    std::vector<std::uint8_t> msg;
+    put_u32(msg, in.agreed ? 1 : 0);
+    encode_set(msg, in.agreed ? *in.agreed : ContributorSet{});
+    encode_set(msg, mine);
+    for (PartyId p = 0; p < m; ++p)
+      if (p != me) party.send_bytes(p, msg);
+  }
+  std::vector<ContributorSet> lists(m);
+  std::optional<ContributorSet> agreed_before;
+  for (PartyId p = 0; p < m; ++p) {
+    std::optional<ContributorSet> theirs;
+    if (p == me) {
+      theirs = in.agreed;
+      lists[p] = mine;
+    } else {
+      const auto bytes = party.receive_bytes(p);
+      Reader reader(bytes);
+      const std::uint32_t flag = reader.u32();
+      if (flag > 1) throw error(errc::malformed_message, "round: a bad contributor message");
+      ContributorSet stored = decode_set(reader);
+      lists[p] = decode_set(reader);
+      reader.done();
+      if (flag == 1) theirs = std::move(stored);
+    }
+    if (theirs) {
+      if (agreed_before && *agreed_before != *theirs)
+        throw error(errc::protocol_violation, "round: two different agreed client sets stored for round " + std::to_string(in.round));
+      agreed_before = std::move(theirs);
+    }
+  }
+  ContributorSet agreed;
+  if (agreed_before) {
+    agreed = *agreed_before;
+    for (PartyId p = 0; p < m; ++p)
+      for (const auto& entry : agreed)
+        if (!std::binary_search(lists[p].begin(), lists[p].end(), entry))
+          throw error(errc::protocol_violation, "round: gateway " + std::to_string(in.live[p]) +
+                                                    " no longer holds every client of the agreed set of round " +
+                                                    std::to_string(in.round));
+  } else {
+    agreed = lists[0];
+    for (PartyId p = 1; p < m; ++p) {
+      ContributorSet both;
+      std::set_intersection(agreed.begin(), agreed.end(), lists[p].begin(), lists[p].end(), std::back_inserter(both));
+      agreed = std::move(both);
+    }
+  }
+  hooks.store_agreed(agreed);  // durable before any reveal (idempotent for a stored set)
+  step(RoundStep::agreed_stored);
+  report.contributors = agreed.size();
+  if (agreed.size() < group.policy.min_clients) {
+    report.status = RoundStatus::withheld;
+    report.reason = std::to_string(agreed.size()) + " contributors, fewer than the policy's " +
+                    std::to_string(group.policy.min_clients);
+    return report;
+  }
+
+  // This gateway's shares of every reading, channel-major: values[c * K + i], and of the squares.
+  std::uint64_t total = 0;
+  for (const auto& e : agreed) total += e.second;
+  const std::size_t K = total;
+  std::vector<Mersenne61> values(channels * K), squares(channels * K);
+  {
+    std::size_t at = 0;
+    for (const auto& [client, k] : agreed) {
+      const auto& e = in.held->at(client);
+      if (e.size() != 2 * std::size_t{k} * channels)
+        throw error(errc::protocol_violation, "round: client " + std::to_string(client) + "'s shares do not match the agreed count");
+      for (std::uint32_t j = 0; j < k; ++j, ++at)
+        for (std::size_t c = 0; c < channels; ++c) {
+          values[c * K + at] = e[j * channels + c];
+          squares[c * K + at] = e[k * channels + j * channels + c];
+        }
+    }
+  }
+
+  // 2. Linear statistics to the live recipients.
+  std::vector<PartyId> recipients;  // mesh indices
+  for (PartyId p = 0; p < m; ++p)
+    if (group.policy.is_recipient(in.live[p])) recipients.push_back(p);
+  if (recipients.empty()) throw error(errc::invalid_argument, "round: no recipient is live");
+  const bool i_receive = std::find(recipients.begin(), recipients.end(), me) != recipients.end();
+  report.recipient = i_receive;
+  std::vector<Mersenne61> sums(2 * channels, Mersenne61::zero());
+  for (std::size_t c = 0; c < channels; ++c) {
+    sums[2 * c] = batch::sum<Mersenne61>(std::span<const Mersenne61>(values).subspan(c * K, K));
+    sums[2 * c + 1] = batch::sum<Mersenne61>(std::span<const Mersenne61>(squares).subspan(c * K, K));
+  }
+  for (const PartyId p : recipients)
+    if (p != me) party.template send<Mersenne61>(p, sums);
+  step(RoundStep::sums_sent);
+  if (i_receive) {
+    std::vector<std::vector<Mersenne61>> all(m);
+    for (PartyId p = 0; p < m; ++p) all[p] = p == me ? sums : party.template receive<Mersenne61>(p, 2 * channels);
+    std::vector<Mersenne61> opened;
+    if (group.scheme.kind == SplitScheme::Kind::shamir) {
+      const Shamir shamir(group.scheme.parties, group.scheme.threshold);
+      opened = Reconstruction(shamir, in.live, group.scheme.threshold)(all);
+    } else {
+      opened.assign(2 * channels, Mersenne61::zero());
+      for (const auto& v : all) batch::add<Mersenne61>(opened, v, opened);
+    }
+    report.channels.resize(channels);
+    for (std::size_t c = 0; c < channels; ++c) {
+      const FixedPoint<Mersenne61> format(group.channels[c].frac_bits);
+      auto& out = report.channels[c];
+      out.name = group.channels[c].name;
+      out.count = K;
+      const double mean = K ? format.decode(opened[2 * c]) / static_cast<double>(K) : 0.0;
+      const double mean_sq = K ? format.decode(opened[2 * c + 1]) / static_cast<double>(K) : 0.0;
+      if (group.policy.reveals(Statistic::mean)) out.mean = mean;
+      if (group.policy.reveals(Statistic::variance)) out.variance = mean_sq - mean * mean;
+    }
+    step(RoundStep::opened);
+  }
+
+  // 3. Minimum, maximum and alerts by garbled circuit.
+  const auto& pol = group.policy;
+  if ((pol.reveals(Statistic::minimum) || pol.reveals(Statistic::maximum) || pol.reveals(Statistic::alerts)) && K > 0) {
+    const PartyId a = recipients.front();
+    const PartyId b = a == 0 ? 1 : 0;
+    std::vector<PartyId> q{std::min(a, b), std::max(a, b)};
+    for (PartyId p = 0; p < m && q.size() < group.quorum(); ++p)
+      if (p != a && p != b) q.push_back(p);
+    std::sort(q.begin(), q.end());
+    if (std::find(q.begin(), q.end(), me) != q.end()) {
+      std::vector<Mersenne61> mine_additive = values;
+      if (group.scheme.kind == SplitScheme::Kind::shamir) {
+        std::vector<PartyId> holders;
+        for (const PartyId p : q) holders.push_back(in.live[p]);
+        const Shamir shamir(group.scheme.parties, group.scheme.threshold);
+        mine_additive = shamir_to_additive(Reconstruction(shamir, holders, group.scheme.threshold), in.self, values);
+      }
+      if (me != a && me != b) {  // split between A and B
+        std::vector<Mersenne61> mask(mine_additive.size());
+        batch::random_fill<Mersenne61>(prg, mask);
+        batch::sub<Mersenne61>(mine_additive, mask, mine_additive);
+        party.template send<Mersenne61>(a, mask);
+        party.template send<Mersenne61>(b, mine_additive);
+      } else {
+        for (const PartyId p : q) {
+          if (p == a || p == b) continue;
+          const auto part = party.template receive<Mersenne61>(p, mine_additive.size());
+          batch::add<Mersenne61>(mine_additive, part, mine_additive);
+        }
+        const bool b_receives = std::find(recipients.begin(), recipients.end(), b) != recipients.end();
+        for (std::size_t c = 0; c < channels; ++c) {
+          const auto& ch = group.channels[c];
+          const FixedPoint<Mersenne61> format(ch.frac_bits);
+          gc::FieldStatsSpec spec{value_bits(ch), 0};
+          const std::int64_t top = (std::int64_t{1} << (spec.value_bits - 1)) - 1;
+          spec.threshold = ch.alert_above ? format.encode(*ch.alert_above).to_int() : top;
+          const auto stats = gc::two_party_field_stats(party, prg, me == a ? b : a, me == a, spec,
+                                                       std::span<const Mersenne61>(mine_additive).subspan(c * K, K),
+                                                       b_receives ? gc::Reveal::to_both : gc::Reveal::to_garbler);
+          if (stats && i_receive) apply(pol, report.channels[c], *stats, format, ch.alert_above.has_value());
+          if (me == a && stats) {  // forward to the recipients outside the pair
+            std::vector<std::uint8_t> bytes(24);
+            edgempc::detail::store_le<std::uint64_t>(bytes.data(), static_cast<std::uint64_t>(stats->minimum));
+            edgempc::detail::store_le<std::uint64_t>(bytes.data() + 8, static_cast<std::uint64_t>(stats->maximum));
+            edgempc::detail::store_le<std::uint64_t>(bytes.data() + 16, stats->above);
+            for (const PartyId p : recipients)
+              if (p != a && p != b) party.send_bytes(p, bytes);
+          }
+        }
+      }
+    }
+    if (i_receive && me != a && me != b) {
+      for (std::size_t c = 0; c < channels; ++c) {
+        const auto bytes = party.receive_bytes(a);
+        if (bytes.size() != 24) throw error(errc::malformed_message, "round: a bad min/max/alerts message");
+        const gc::FieldStats stats{static_cast<std::int64_t>(edgempc::detail::load_le<std::uint64_t>(bytes.data())),
+                                   static_cast<std::int64_t>(edgempc::detail::load_le<std::uint64_t>(bytes.data() + 8)),
+                                   edgempc::detail::load_le<std::uint64_t>(bytes.data() + 16)};
+        const auto& ch = group.channels[c];
+        apply(pol, report.channels[c], stats, FixedPoint<Mersenne61>(ch.frac_bits), ch.alert_above.has_value());
+      }
+    }
+    step(RoundStep::circuit_done);
+  }
+
+  // 4. Outcome: recipients store their report, then ack; published only with every ack.
+  report.status = RoundStatus::published;
+  if (i_receive) {
+    if (hooks.store_outcome) hooks.store_outcome(report);
+    step(RoundStep::outcome_stored);
+    const std::vector<std::uint8_t> ack{1};
+    for (PartyId p = 0; p < m; ++p)
+      if (p != me) party.send_bytes(p, ack);
+    step(RoundStep::acked);
+  }
+  if (i_receive) return report;  // a recipient holds the result; it needs no one's ack
+  for (const PartyId p : recipients) {
+    const auto bytes = party.receive_bytes(p);
+    if (bytes.size() != 1 || bytes[0] != 1) throw error(errc::malformed_message, "round: a bad acknowledgement");
+  }
+  return report;
+}
+
+}  // namespace platform
+EDGEMPC_END_NAMESPACE
