@@ -87,7 +87,7 @@ group() {
 name = "tooltest"
 scheme = "shamir"
 threshold = 1
-round_ms = 2000
+round_ms = 3000
 epoch_ms = $epoch
 peer_wait_ms = 1000
 
@@ -157,8 +157,8 @@ restart_pid=$!
 pids+=($restart_pid)
 [ -s dev0.toml.state ] || fail "device 0 left no state file"
 for i in 0 1 2; do
-  # Round 0 closes at epoch + 2 s; give the gateways 8 s more to finish it.
-  wait_exit "${gw_pids[$i]}" $(( epoch + 10000 - $(now_ms) )) || fail "gateway $i did not exit"
+  # Round 0 closes at epoch + 3 s; give the gateways 8 s more to finish it.
+  wait_exit "${gw_pids[$i]}" $(( epoch + 11000 - $(now_ms) )) || fail "gateway $i did not exit"
   wait "${gw_pids[$i]}"
   status=$?
   [ "$status" -eq 0 ] || fail "gateway $i exited with $status"
@@ -166,7 +166,7 @@ for i in 0 1 2; do
     fail "gateway $i: round 0 not published with 3 contributors"
 done
 grep -q '"channels":{"temperature":{"count":3,"mean":' gw0.out || fail "gateway 0 (the recipient) has no results"
-wait_exit "$restart_pid" $(( epoch + 6000 - $(now_ms) )) || fail "the restarted device did not exit"
+wait_exit "$restart_pid" $(( epoch + 9000 - $(now_ms) )) || fail "the restarted device did not exit"
 grep -q 'round 0 was sealed before this start' restart.err || fail "the restarted device did not skip round 0"
 grep -q '^round 0:' restart.out && fail "the restarted device sealed in round 0 again"
 grep -q '^round 1:' restart.out || fail "the restarted device did not go on with round 1"
