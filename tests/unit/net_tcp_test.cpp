@@ -352,6 +352,95 @@ TEST_CASE("TCP: garbage, wrong hellos and silent connections do not disturb conn
   });
 }
 
+namespace {
+
+/// Options with link keys for party `id` of the parties with key pairs `keys`.
+TcpOptions keyed(PartyId id, const std::vector<KeyPair>& keys, std::chrono::milliseconds connect_timeout = 10s) {
+  TcpOptions o = options(id, keys.size(), std::size_t{1} << 30, connect_timeout);
+  o.link_keys.resize(keys.size());
+  for (PartyId j = 0; j < keys.size(); ++j)
+    if (j != id) o.link_keys[j] = link_key(keys[id], keys[j].public_key());
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("TCP link keys: both ends derive the same key, other pairs another", "[net]") {
+  const auto a = KeyPair::generate(), b = KeyPair::generate(), c = KeyPair::generate();
+  CHECK(link_key(a, b.public_key()) == link_key(b, a.public_key()));
+  CHECK(link_key(a, b.public_key()) != link_key(a, c.public_key()));
+  CHECK(link_key(a, c.public_key()) != link_key(b, c.public_key()));
+  // A low-order point (all zeros) gives no key.
+  require_errc(errc::authentication_failed, [&] { (void)link_key(a, PublicKey{}); });
+  // One key per party, or none.
+  TcpOptions o = options(0, 3);
+  o.link_keys.resize(2);
+  require_errc(errc::invalid_argument, [&] { TcpTransport t(o); });
+}
+
+TEST_CASE("TCP with link keys: a stranger's hello claiming a party's id neither takes its place nor blocks it", "[net]") {
+  constexpr std::size_t n = 3;
+  std::vector<KeyPair> keys;
+  for (std::size_t i = 0; i < n; ++i) keys.push_back(KeyPair::generate());
+  Mesh ps;
+  for (PartyId i = 0; i < n; ++i) ps.push_back(std::make_unique<TcpTransport>(keyed(i, keys)));
+  const auto all = endpoints_of(ps);
+  // Party 0 and 1 start accepting; strangers get there first, claiming ids 1 and 2.
+  std::thread zero([&] { ps[0]->connect(all); });
+  std::vector<std::unique_ptr<RawPeer>> strangers;
+  for (const std::uint32_t claimed : {1u, 2u}) {
+    strangers.push_back(std::make_unique<RawPeer>(ps[0]->local_port()));
+    const auto challenge = strangers.back()->read(16, 5s);  // the challenge comes first
+    REQUIRE(challenge);
+    Bytes claim = hello(claimed, n);
+    const Bytes tag = random_bytes(32, static_cast<std::uint8_t>(claimed));  // no key: a guess
+    claim.insert(claim.end(), tag.begin(), tag.end());
+    strangers.back()->write(claim);
+  }
+  // A stranger replaying a genuine-looking hello without reading the challenge, and one silent.
+  strangers.push_back(std::make_unique<RawPeer>(ps[0]->local_port()));
+  strangers.back()->write(hello(2, n));
+  strangers.push_back(std::make_unique<RawPeer>(ps[0]->local_port()));
+  for (auto& st : strangers) REQUIRE(st->closed_within(10s));
+  // The real parties 1 and 2 still connect, and the mesh works.
+  std::thread one([&] { ps[1]->connect(all); });
+  ps[2]->connect(all);
+  one.join();
+  zero.join();
+  on_all_parties(n, [&](PartyId me) {
+    for (PartyId to = 0; to < n; ++to)
+      if (to != me) ps[me]->send(to, pattern(me, to, 0, 21));
+    for (PartyId from = 0; from < n; ++from)
+      if (from != me) expect(ps[me]->receive(from, 10s) == pattern(from, me, 0, 21), "mesh damaged");
+  });
+}
+
+TEST_CASE("TCP with link keys: a mis-keyed link never connects, and says so", "[net]") {
+  std::vector<KeyPair> keys{KeyPair::generate(), KeyPair::generate()};
+  auto wrong = keyed(1, keys, 800ms);
+  wrong.link_keys[0][0] ^= 1;  // party 1 has the wrong key for its link to party 0
+  TcpTransport t0(keyed(0, keys, 800ms)), t1(wrong);
+  const std::vector<TcpEndpoint> all{{"127.0.0.1", t0.local_port()}, {"127.0.0.1", t1.local_port()}};
+  std::thread zero([&] { require_errc(errc::peer_timeout, [&] { t0.connect(all); }); });
+  try {
+    t1.connect(all);
+    FAIL("connected over a mis-keyed link");
+  } catch (const error& e) {
+    CHECK(e.code() == errc::peer_timeout);
+    CHECK_THAT(std::string(e.what()), Catch::Contains("wrong link key"));
+  }
+  zero.join();
+}
+
+TEST_CASE("TCP: a plain party and a keyed party do not connect", "[net]") {
+  std::vector<KeyPair> keys{KeyPair::generate(), KeyPair::generate()};
+  TcpTransport t0(keyed(0, keys, 800ms)), t1(options(1, 2, std::size_t{1} << 30, 800ms));
+  const std::vector<TcpEndpoint> all{{"127.0.0.1", t0.local_port()}, {"127.0.0.1", t1.local_port()}};
+  std::thread zero([&] { require_errc(errc::peer_timeout, [&] { t0.connect(all); }); });
+  require_errc(errc::peer_timeout, [&] { t1.connect(all); });
+  zero.join();
+}
+
 TEST_CASE("TCP: connect() retries until a lower party is listening", "[net]") {
   const std::uint16_t port0 = unused_port();
   TcpTransport party1(options(1, 2));

@@ -2,9 +2,13 @@
 // TcpTransport: one party's end of a full TCP mesh, on Boost.Asio. Models Transport.
 //
 // WARNING, security model: this is plain TCP. It gives no confidentiality and no
-// authentication: anyone on the path reads and changes every byte, and anyone who can reach a
-// listening port can claim to be any party (the hello below is not authenticated; the first
-// connection that claims an id gets it). Run MPC over SecureTransport<TcpTransport>, which adds
+// authentication of the messages: anyone on the path reads and changes every byte. By default
+// anyone who can reach a listening port can also claim to be any party (the plain hello below
+// is not authenticated; the first connection that claims an id gets it). With
+// TcpOptions::link_keys the hello is authenticated (a fresh challenge from the accepting side,
+// a keyed BLAKE2b tag from each side, verified before the connection is bound to a party), so a
+// stranger can neither take a party's place nor keep it out; it can still hold one of the
+// 64 pending-hello slots for up to 2 s per connection. Run MPC over SecureTransport<TcpTransport>, which adds
 // key exchange, encryption and peer pinning; use TcpTransport alone only on a trusted network or
 // for tests. What TcpTransport does guarantee against a hostile peer: a bad hello, a frame
 // length above max_message_size() or a silent connector never crashes it, never hangs it and
@@ -29,6 +33,9 @@
 //     checks it (version, party count, an expected higher id not yet connected) and answers
 //     with its own, which the dialer checks in turn (so a wrong endpoint list fails loudly
 //     instead of mixing up parties). A connection with a bad hello is closed.
+//   authenticated hello (link_keys set): the accepting side first sends a 16-byte random
+//     challenge; the dialer answers hello || tag_D, the acceptor replies hello || tag_A, where
+//     tag_R = BLAKE2b-256(key = the pair's link key, 'R' || challenge || hello) (32 bytes).
 //   then frames: u64 payload length, payload.
 //
 // Threads. All socket work runs on one io_context on a thread of the transport's own, so reads
@@ -67,9 +74,13 @@
 
 #include <boost/asio.hpp>
 
+#include <sodium.h>
+
 #include "edgempc/core/detail/endian.hpp"
+#include "edgempc/core/sodium.hpp"
 #include "edgempc/error.hpp"
 #include "edgempc/net/detail/tcp_wire.hpp"
+#include "edgempc/net/keys.hpp"
 #include "edgempc/net/transport.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
@@ -80,6 +91,9 @@ struct TcpEndpoint {
   std::uint16_t port = 0;
 };
 
+/// A key shared by one pair of parties for the authenticated hello (TcpOptions::link_keys).
+using TcpLinkKey = detail::TcpLinkKey;
+
 struct TcpOptions {
   PartyId id = 0;
   std::size_t parties = 0;
@@ -89,7 +103,38 @@ struct TcpOptions {
   std::uint16_t listen_port = 0;  ///< 0: the OS picks one; read it with local_port()
   std::size_t max_message_size = std::size_t{1} << 30;
   std::chrono::milliseconds connect_timeout{10000};
+  /// Empty: the plain hello (anyone can claim any id). Else one 32-byte key per party (this
+  /// party's own entry unused), shared by each pair, e.g. from link_key() below: every hello is
+  /// then authenticated (a challenge from the accepting side, a keyed tag from each side), and
+  /// a connection is bound to a party only after its tag verified, so a stranger's hello can
+  /// neither take a party's place nor block it. Both ends of a link must use the same mode.
+  std::vector<TcpLinkKey> link_keys{};
 };
+
+/// The key a pair of parties with X25519 key pairs shares for TcpOptions::link_keys: BLAKE2b
+/// of a label, both public keys (in byte order) and their Diffie-Hellman value. Both ends
+/// compute the same; no one else can. errc::authentication_failed for a low-order key.
+[[nodiscard]] inline TcpLinkKey link_key(const KeyPair& mine, const PublicKey& theirs) {
+  ensure_sodium();
+  std::array<std::uint8_t, crypto_scalarmult_BYTES> dh{};
+  if (crypto_scalarmult(dh.data(), mine.secret_key().data(), theirs.data()) != 0)
+    throw error(errc::authentication_failed, "link_key: a low-order public key");
+  const PublicKey& a = mine.public_key();
+  const PublicKey& b = theirs;
+  const bool a_first = std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+  crypto_generichash_state st;
+  static constexpr char label[] = "edgempc tcp link key v1";
+  crypto_generichash_init(&st, nullptr, 0, 32);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(label), sizeof label - 1);
+  crypto_generichash_update(&st, (a_first ? a : b).data(), 32);
+  crypto_generichash_update(&st, (a_first ? b : a).data(), 32);
+  crypto_generichash_update(&st, dh.data(), dh.size());
+  TcpLinkKey key{};
+  crypto_generichash_final(&st, key.data(), key.size());
+  secure_wipe(dh.data(), dh.size());
+  secure_wipe(&st, sizeof st);
+  return key;
+}
 
 class TcpTransport {
  public:
@@ -110,6 +155,10 @@ class TcpTransport {
                                               std::to_string(parties_) + " parties");
     if (options.connect_timeout <= std::chrono::milliseconds::zero())
       throw error(errc::invalid_argument, "TcpTransport: connect_timeout must be positive");
+    link_keys_ = std::move(options.link_keys);
+    if (!link_keys_.empty() && link_keys_.size() != parties_)
+      throw error(errc::invalid_argument, "TcpTransport: " + std::to_string(link_keys_.size()) + " link keys for " +
+                                              std::to_string(parties_) + " parties");
     boost::system::error_code ec;
     const auto address = boost::asio::ip::make_address(options.listen_host, ec);
     if (ec) throw error(errc::invalid_argument, "TcpTransport: listen_host '" + options.listen_host + "' is not an address");
@@ -138,6 +187,7 @@ class TcpTransport {
   TcpTransport& operator=(const TcpTransport&) = delete;
 
   ~TcpTransport() {
+    for (auto& k : link_keys_) secure_wipe(k.data(), k.size());
     try {
       boost::asio::post(io_, [this] { begin_shutdown(); });
     } catch (...) {
@@ -263,6 +313,8 @@ class TcpTransport {
     TcpEndpoint where;
     std::chrono::milliseconds backoff = detail::tcp_first_backoff;
     detail::TcpHello hello_out{}, hello_in{};
+    detail::TcpChallenge challenge{};
+    detail::TcpHelloTag tag_out{}, tag_in{};
     bool done = false;
   };
 
@@ -272,7 +324,25 @@ class TcpTransport {
     tcp::socket socket;
     boost::asio::steady_timer timer;
     detail::TcpHello hello_in{}, hello_out{};
+    detail::TcpChallenge challenge{};
+    detail::TcpHelloTag tag_in{}, tag_out{};
   };
+
+  [[nodiscard]] bool authenticated() const noexcept { return !link_keys_.empty(); }
+
+  // The tag over (role, challenge, hello) under the link key shared with `peer`.
+  [[nodiscard]] detail::TcpHelloTag hello_tag(PartyId peer, char role, const detail::TcpChallenge& challenge,
+                                              const detail::TcpHello& hello) const {
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, link_keys_[peer].data(), link_keys_[peer].size(), detail::tcp_hello_tag_size);
+    const auto r = static_cast<unsigned char>(role);
+    crypto_generichash_update(&st, &r, 1);
+    crypto_generichash_update(&st, challenge.data(), challenge.size());
+    crypto_generichash_update(&st, hello.data(), hello.size());
+    detail::TcpHelloTag tag{};
+    crypto_generichash_final(&st, tag.data(), tag.size());
+    return tag;
+  }
 
   // --- user threads --------------------------------------------------------------------
 
@@ -389,12 +459,32 @@ class TcpTransport {
       error_code ignored;
       dj.socket.set_option(tcp::no_delay(true), ignored);
       dj.hello_out = detail::encode_tcp_hello(id_, parties_);
-      boost::asio::async_write(dj.socket, boost::asio::buffer(dj.hello_out),
-                               [this, j](const error_code& write_ec, std::size_t) {
-                                 if (!connecting_) return;
-                                 if (write_ec) return redial(j, write_ec.message());
-                                 read_reply(j);
-                               });
+      if (authenticated()) return read_challenge(j);
+      send_hello(j);
+    });
+  }
+
+  // Authenticated hello: the accepting side speaks first, with a fresh challenge.
+  void read_challenge(PartyId j) {
+    Dialer& d = *dialers_[j];
+    boost::asio::async_read(d.socket, boost::asio::buffer(d.challenge), [this, j](const error_code& ec, std::size_t) {
+      if (!connecting_) return;
+      if (ec == boost::asio::error::eof) return redial(j, "closed by the peer before its challenge");
+      if (ec) return redial(j, ec.message());
+      Dialer& dj = *dialers_[j];
+      dj.tag_out = hello_tag(j, 'D', dj.challenge, dj.hello_out);
+      send_hello(j);
+    });
+  }
+
+  void send_hello(PartyId j) {
+    Dialer& d = *dialers_[j];
+    std::vector<boost::asio::const_buffer> out{boost::asio::buffer(d.hello_out)};
+    if (authenticated()) out.push_back(boost::asio::buffer(d.tag_out));
+    boost::asio::async_write(d.socket, out, [this, j](const error_code& write_ec, std::size_t) {
+      if (!connecting_) return;
+      if (write_ec) return redial(j, write_ec.message());
+      read_reply(j);
     });
   }
 
@@ -402,14 +492,23 @@ class TcpTransport {
   // its listen backlog, which is why there is no shorter limit here than connect()'s.
   void read_reply(PartyId j) {
     Dialer& d = *dialers_[j];
-    boost::asio::async_read(d.socket, boost::asio::buffer(d.hello_in), [this, j](const error_code& ec, std::size_t) {
+    std::vector<boost::asio::mutable_buffer> in{boost::asio::buffer(d.hello_in)};
+    if (authenticated()) in.push_back(boost::asio::buffer(d.tag_in));
+    boost::asio::async_read(d.socket, in, [this, j](const error_code& ec, std::size_t) {
       if (!connecting_) return;
-      if (ec == boost::asio::error::eof) return redial(j, "closed by the peer during the hello");
+      if (ec == boost::asio::error::eof)
+        return redial(j, authenticated() ? "closed by the peer during the hello (a wrong link key?)"
+                                         : "closed by the peer during the hello");
       if (ec) return redial(j, ec.message());
       Dialer& dj = *dialers_[j];
       const auto check = detail::check_tcp_hello(dj.hello_in, parties_);
       if (!check.id) return redial(j, std::string("bad hello: ") + check.problem);
       if (*check.id != j) return redial(j, "answered as party " + std::to_string(*check.id));
+      if (authenticated()) {
+        const auto want = hello_tag(j, 'A', dj.challenge, dj.hello_in);
+        if (crypto_verify_32(want.data(), dj.tag_in.data()) != 0)
+          return redial(j, "its hello did not authenticate (a wrong link key)");
+      }
       dj.done = true;
       peer_ready(j, std::move(dj.socket));
     });
@@ -459,8 +558,18 @@ class TcpTransport {
         expired->socket.close(ignored);  // completes the pending read with an error
       }
     });
-    boost::asio::async_read(h->socket, boost::asio::buffer(h->hello_in),
-                            [this, h](const error_code& ec, std::size_t) { on_hello(h, ec); });
+    if (!authenticated()) {
+      boost::asio::async_read(h->socket, boost::asio::buffer(h->hello_in),
+                              [this, h](const error_code& ec, std::size_t) { on_hello(h, ec); });
+      return;
+    }
+    random_bytes(h->challenge.data(), h->challenge.size());
+    boost::asio::async_write(h->socket, boost::asio::buffer(h->challenge), [this, h](const error_code& ec, std::size_t) {
+      if (!connecting_) return;
+      if (ec) return drop_handshake(h);
+      std::array<boost::asio::mutable_buffer, 2> in{boost::asio::buffer(h->hello_in), boost::asio::buffer(h->tag_in)};
+      boost::asio::async_read(h->socket, in, [this, h](const error_code& read_ec, std::size_t) { on_hello(h, read_ec); });
+    });
   }
 
   void on_hello(const std::shared_ptr<Handshake>& h, const error_code& ec) {
@@ -469,9 +578,19 @@ class TcpTransport {
     if (ec || !check.id || *check.id <= id_ || *check.id >= parties_ || claimed_[*check.id])
       return drop_handshake(h);  // closes it: nothing to tell a peer that does not speak the protocol
     const PartyId j = *check.id;
+    // Authenticated: the claim counts only with the tag of j's link key, so a stranger's hello
+    // is dropped here without taking j's place.
+    if (authenticated() &&
+        crypto_verify_32(hello_tag(j, 'D', h->challenge, h->hello_in).data(), h->tag_in.data()) != 0)
+      return drop_handshake(h);
     claimed_[j] = true;
     h->hello_out = detail::encode_tcp_hello(id_, parties_);
-    boost::asio::async_write(h->socket, boost::asio::buffer(h->hello_out), [this, h, j](const error_code& write_ec, std::size_t) {
+    std::vector<boost::asio::const_buffer> out{boost::asio::buffer(h->hello_out)};
+    if (authenticated()) {
+      h->tag_out = hello_tag(j, 'A', h->challenge, h->hello_out);
+      out.push_back(boost::asio::buffer(h->tag_out));
+    }
+    boost::asio::async_write(h->socket, out, [this, h, j](const error_code& write_ec, std::size_t) {
       if (!connecting_) return;
       drop_handshake(h);
       if (write_ec) {
@@ -633,6 +752,7 @@ class TcpTransport {
   std::vector<std::unique_ptr<Dialer>> dialers_;  // [id]
   std::list<std::shared_ptr<Handshake>> handshakes_;
   std::vector<bool> claimed_;  // higher ids whose hello was accepted
+  std::vector<detail::TcpLinkKey> link_keys_;  // empty: plain hellos
   bool connecting_ = false;
   bool shutting_down_ = false;
   std::size_t open_sockets_ = 0;

@@ -575,11 +575,16 @@ class Gateway {
       endpoints.push_back({group_.gateways[p].host, group_.gateways[p].peer_port});
       keys.push_back(group_.gateways[p].public_key);
     }
+    // Authenticated hellos: a stranger on the peer port cannot take a live gateway's place.
+    std::vector<TcpLinkKey> link_keys(m);
+    for (PartyId p = 0; p < m; ++p)
+      if (p != me) link_keys[p] = link_key(keys_, keys[p]);
     TcpTransport tcp({.id = me,
                       .parties = m,
                       .listen_host = group_.gateways[id_].host,
                       .listen_port = group_.gateways[id_].peer_port,
-                      .connect_timeout = std::chrono::milliseconds(3000)});
+                      .connect_timeout = std::chrono::milliseconds(3000),
+                      .link_keys = std::move(link_keys)});
     tcp.connect(endpoints);
     SecureTransport secure(tcp, keys_, keys);
     secure.handshake(std::chrono::milliseconds(3000));

@@ -57,6 +57,16 @@ struct TcpHelloCheck {
   return {load_le<std::uint32_t>(h.data() + 8), nullptr};
 }
 
+// Authenticated hello (TcpOptions::link_keys): the accepting side first sends a fresh random
+// challenge; each hello is followed by a 32-byte tag, BLAKE2b-256 keyed with the pair's link
+// key over (role byte, challenge, hello). The role byte ('D' from the dialer, 'A' from the
+// acceptor) keeps one side's tag from being reflected as the other's.
+inline constexpr std::size_t tcp_challenge_size = 16;
+inline constexpr std::size_t tcp_hello_tag_size = 32;
+using TcpLinkKey = std::array<std::uint8_t, 32>;
+using TcpChallenge = std::array<std::uint8_t, tcp_challenge_size>;
+using TcpHelloTag = std::array<std::uint8_t, tcp_hello_tag_size>;
+
 [[nodiscard]] inline std::chrono::milliseconds clamp_wait(std::chrono::milliseconds d) noexcept {
   return std::clamp(d, std::chrono::milliseconds::zero(), tcp_max_wait);
 }
