@@ -3,9 +3,10 @@
 // costs, and how fast pipelined requests are framed and answered.
 //
 // BM_ingest_held/<n>:            open <n> idle connections to a TcpIngest on 127.0.0.1 and hold
-//                                them; counter bytes_per_connection = the process's resident
-//                                memory growth over <n> (the server's sessions and buffers, plus
-//                                this process's client sockets).
+//                                them; counter bytes_per_connection = the growth of the heap in
+//                                use over <n> (the server's sessions, timers and buffers, plus
+//                                this process's client socket objects; kernel socket buffers are
+//                                not counted).
 // BM_held_reference/<n>:         the yardstick: the same <n> connections to a bare Asio acceptor
 //                                that accepts and holds each socket with no session, no timer
 //                                and no buffer; the difference is what TcpIngest adds.
@@ -16,7 +17,7 @@
 
 #include <edgempc/platform/gateway/tcp_ingest.hpp>
 
-#include <unistd.h>
+#include <malloc.h>
 
 #include <atomic>
 #include <cstdio>
@@ -30,13 +31,11 @@ namespace {
 using boost::asio::ip::tcp;
 namespace ep = edgempc::platform;
 
-long resident_bytes() {
-  long pages = 0, resident = 0;
-  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-    std::fclose(f);
-  }
-  return resident * ::sysconf(_SC_PAGESIZE);
+// Heap bytes in use (glibc's mallinfo2: small blocks plus mmapped ones). Resident memory does
+// not move for this: the blocks come from pages the process already touched.
+long heap_in_use() {
+  const struct mallinfo2 m = ::mallinfo2();
+  return static_cast<long>(m.uordblks + m.hblkhd);
 }
 
 ep::TcpIngest::Handler replier() {
@@ -67,10 +66,10 @@ void BM_ingest_held(benchmark::State& state) {
   for (auto _ : state) {
     ep::TcpIngest port("127.0.0.1", 0, replier(), limits);
     boost::asio::io_context io;
-    const long before = resident_bytes();
+    const long before = heap_in_use();
     auto clients = connect_many(io, port.port(), n);
     while (port.counters().open < n) std::this_thread::yield();
-    per = static_cast<double>(resident_bytes() - before) / static_cast<double>(n);
+    per = static_cast<double>(heap_in_use() - before) / static_cast<double>(n);
   }
   state.counters["bytes_per_connection"] = per;
 }
@@ -95,10 +94,10 @@ void BM_held_reference(benchmark::State& state) {
     accept();
     std::thread t([&] { server_io.run(); });
     boost::asio::io_context io;
-    const long before = resident_bytes();
+    const long before = heap_in_use();
     auto clients = connect_many(io, acceptor.local_endpoint().port(), n);
     while (count < n) std::this_thread::yield();
-    per = static_cast<double>(resident_bytes() - before) / static_cast<double>(n);
+    per = static_cast<double>(heap_in_use() - before) / static_cast<double>(n);
     server_io.stop();
     t.join();
   }
