@@ -12,7 +12,7 @@ namespace {
 
 edgempc::KeyPair key(std::uint8_t tag) {
   std::array<std::uint8_t, 32> s{};
-  s[0] = tag;
+  s[5] = tag;  // not byte 0: X25519 clears its low bits, which would give equal keys
   s[1] = 0x40;
   return edgempc::KeyPair::from_secret(s);
 }
