@@ -148,10 +148,11 @@ inline ep::RoundReport decode_report(const std::string& line) {
 class GatewayProcess {
  public:
   /// `tweak` adjusts the gateway's options in the child; `nofile`, if not 0, is the child's
-  /// descriptor limit (RLIMIT_NOFILE), set before the gateway starts.
+  /// descriptor limit (RLIMIT_NOFILE), set before the gateway starts; `edit_group` changes this
+  /// gateway's copy of the group's configuration (a mis-keyed peer, say).
   GatewayProcess(const Fixture& f, edgempc::PartyId id, std::uint32_t last_round,
                  std::filesystem::path store = {}, std::function<void(ep::GatewayOptions&)> tweak = {},
-                 rlim_t nofile = 0) {
+                 rlim_t nofile = 0, std::function<void(ep::GroupConfig&)> edit_group = {}) {
     int fds[2];
     if (::pipe(fds) != 0) throw std::runtime_error("pipe");
     if (store.empty()) store = f.store(id);
@@ -169,7 +170,9 @@ class GatewayProcess {
           const rlimit limit{nofile, nofile};
           if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) throw std::runtime_error("setrlimit");
         }
-        ep::Gateway g(f.group, id, f.gateway_keys[id], f.enrolment, store, options);
+        ep::GroupConfig group = f.group;
+        if (edit_group) edit_group(group);
+        ep::Gateway g(group, id, f.gateway_keys[id], f.enrolment, store, options);
         g.run(last_round, [&](const ep::RoundReport& r) {
           const std::string line = encode_report(r) + "\n";
           (void)!::write(fds[1], line.data(), line.size());

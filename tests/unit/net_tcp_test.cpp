@@ -430,6 +430,24 @@ TEST_CASE("TCP with link keys: a mis-keyed link never connects, and says so", "[
     CHECK_THAT(std::string(e.what()), Catch::Contains("wrong link key"));
   }
   zero.join();
+  // Both ends name the other as the peer they did not link with (the gateways' mesh choice
+  // reads this: platform/gateway/mesh_choice.hpp).
+  CHECK(t0.unconnected_peers() == std::vector<PartyId>{1});
+  CHECK(t1.unconnected_peers() == std::vector<PartyId>{0});
+}
+
+TEST_CASE("TCP: unconnected_peers names exactly the parties a failed connect() did not link with", "[net]") {
+  // Three parties; party 2 never starts: 0 and 1 link with each other, not with 2.
+  auto o0 = options(0, 3, std::size_t{1} << 30, 500ms), o1 = options(1, 3, std::size_t{1} << 30, 500ms);
+  TcpTransport t0(o0), t1(o1);
+  CHECK(t0.unconnected_peers() == std::vector<PartyId>{1, 2});  // before connect(): nobody
+  const std::vector<TcpEndpoint> all{
+      {"127.0.0.1", t0.local_port()}, {"127.0.0.1", t1.local_port()}, {"127.0.0.1", unused_port()}};
+  std::thread zero([&] { require_errc(errc::peer_timeout, [&] { t0.connect(all); }); });
+  require_errc(errc::peer_timeout, [&] { t1.connect(all); });
+  zero.join();
+  CHECK(t0.unconnected_peers() == std::vector<PartyId>{2});
+  CHECK(t1.unconnected_peers() == std::vector<PartyId>{2});
 }
 
 TEST_CASE("TCP: a plain party and a keyed party do not connect", "[net]") {

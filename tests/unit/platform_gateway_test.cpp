@@ -360,3 +360,46 @@ TEST_CASE("the only recipient killed at a chosen point of the finish: re-finishe
     }
   }
 }
+
+TEST_CASE("a mis-keyed link between two gateways fails no round: the others finish every round, right",
+          "[platform]") {
+  // t = 1, n = 3: gateway 0 holds a wrong key for gateway 2, so the link 0-2 never comes up (its
+  // authenticated hello fails at both ends); 0 and 1, or 1 and 2, still hold a quorum. Round 0
+  // finds the broken link (one failed attempt), round 1 leaves it out from the start. With the
+  // recipient at either end of the broken link, the mesh keeps the recipient.
+  for (const PartyId recipient : {PartyId{0}, PartyId{2}}) {
+    CAPTURE(recipient);
+    Fixture f(3, 1, 40, 2500);
+    f.group.policy.recipients = {recipient};
+    const auto miskey = [](GroupConfig& g) { g.gateways[2].public_key = KeyPair::generate().public_key(); };
+    // The end of the link that is left out learns each outcome by asking the others, so they run
+    // one (empty) round longer than it, and only rounds 0 and 1 are checked.
+    const std::uint32_t last0 = recipient == 0 ? 2 : 1, last2 = recipient == 0 ? 1 : 2;
+    GatewayProcess g0(f, 0, last0, {}, {}, 0, miskey), g1(f, 1, 2), g2(f, 2, last2);
+    std::vector<std::vector<std::array<double, 2>>> readings;
+    std::vector<std::vector<bool>> included;
+    Uplink uplink(f.group);
+    const std::vector<PartyId> want_live = recipient == 0 ? std::vector<PartyId>{0, 1} : std::vector<PartyId>{1, 2};
+    for (std::uint32_t r = 0; r < 2; ++r) {
+      test::sleep_until_ms(f.open_ms(r) + 50);
+      readings.push_back(test::make_readings(40, r, 41 + r));
+      included.push_back(held_by(uplink.send(test::seal_round(f, r, readings[r]), before_close(f, r)), want_live));
+    }
+    const auto at_recipient = (recipient == 0 ? g0 : g2).reports();
+    REQUIRE(at_recipient.size() >= 2);
+    for (std::uint32_t r = 0; r < 2; ++r) {
+      CHECK(at_recipient[r].round == r);
+      CHECK(at_recipient[r].live == want_live);
+      check_round(f, at_recipient[r], readings[r], included[r]);
+    }
+    for (auto* g : {recipient == 0 ? &g2 : &g0, &g1}) {  // published everywhere, the left-out end included
+      const auto reports = g->reports();
+      REQUIRE(reports.size() >= 2);
+      for (std::uint32_t r = 0; r < 2; ++r) {
+        INFO("round " << r << ": " << reports[r].reason);
+        CHECK(reports[r].round == r);
+        CHECK(reports[r].status == RoundStatus::published);
+      }
+    }
+  }
+}

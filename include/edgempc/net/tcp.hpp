@@ -241,6 +241,16 @@ class TcpTransport {
                                         std::to_string(connect_timeout_.count()) + " ms to party " + missing);
   }
 
+  /// The peers connect() has not linked with (neither dialled nor accepted), in id order: after
+  /// a failed connect(), the parties to blame (down, slow, or on a broken or mis-keyed link).
+  [[nodiscard]] std::vector<PartyId> unconnected_peers() {
+    std::lock_guard lock(connect_mutex_);
+    std::vector<PartyId> out;
+    for (PartyId j = 0; j < parties_; ++j)
+      if (j != id_ && !connected_[j]) out.push_back(j);
+    return out;
+  }
+
   void send(PartyId peer, std::span<const std::uint8_t> message) {
     detail::check_peer(id_, parties_, peer);
     detail::check_message_size(message.size(), max_message_size_);

@@ -19,10 +19,18 @@
 //     or slow, ends the round the same way, with the reason "finished by the other gateways".
 //     Fewer live gateways than the quorum (t+1 for Shamir, n for additive), or no live
 //     recipient: wait and probe again, until finish_limit; then the round failed.
-//  2. Mesh. The live gateways connect to each other on their peer ports (TcpTransport, ids
-//     renumbered 0..m-1 in the order of their gateway ids) under SecureTransport (Noise KK with
-//     the configured keys). Then the round protocol; any failure tears the mesh down and goes
-//     back to 1.
+//  2. Mesh. The live gateways connect to each other on their peer ports (TcpTransport with
+//     authenticated hellos, ids renumbered 0..m-1 in the order of their gateway ids) under
+//     SecureTransport (Noise KK with the configured keys). Then the round protocol; any failure
+//     tears the mesh down and goes back to 1.
+//  Broken links. A gateway that fails to link with a live peer remembers it for the round (its
+//     "unreachable" mask, which peers read on its ingest port), and every gateway then chooses
+//     the same largest subset of the live ones without a broken link that still holds a quorum
+//     and a recipient (platform/gateway/mesh_choice.hpp); a live gateway left out learns the
+//     outcome from the others. So one broken or mis-keyed link fails no round the rest can
+//     finish. A broken link stays left out of the next rounds' meshes too (no round pays for
+//     it again) until GatewayOptions::broken_link_rounds rounds have passed; then it is tried
+//     again. If no subset qualifies, the gateway forgets its marks and tries everyone again.
 //
 // Statuses. Every round at every gateway ends in exactly one of published, withheld (with the
 // reason) or failed (with the reason). A recipient reports published once it has stored its
@@ -78,6 +86,7 @@
 #include "edgempc/party.hpp"
 #include "edgempc/platform/config.hpp"
 #include "edgempc/platform/enrolment.hpp"
+#include "edgempc/platform/gateway/mesh_choice.hpp"
 #include "edgempc/platform/gateway/round_protocol.hpp"
 #include "edgempc/platform/gateway/sqlite_store.hpp"
 #include "edgempc/platform/gateway/tcp_ingest.hpp"
@@ -103,6 +112,9 @@ struct GatewayOptions {
   /// Final rounds whose shares stay in the store (the newest ones); older final rounds are
   /// pruned. 0 keeps everything.
   std::uint32_t retain_rounds = 16;
+  /// How many rounds a peer link found broken stays left out of this gateway's meshes before it
+  /// is tried again (at least 1).
+  std::uint32_t broken_link_rounds = 16;
   /// Test hook: called at each step of the round protocol (round_protocol.hpp); a test makes it
   /// kill the process at a chosen point.
   std::function<void(std::uint32_t round, RoundStep)> at_step;
@@ -214,6 +226,7 @@ class Gateway {
     std::map<ClientId, std::vector<Mersenne61>> shares;  // fixed once the phase leaves collecting
     std::map<ClientId, std::uint32_t> seq;
     std::optional<ContributorSet> agreed;
+    std::uint64_t unreachable = 0;  // peers this gateway failed to link with (bit = gateway id)
   };
 
   // ---------------------------------------------------------------- clock and waiting
@@ -311,6 +324,16 @@ class Gateway {
             details[i] = static_cast<std::uint32_t>(*it->second.status);
         continue;
       }
+      if (f[0] == static_cast<std::uint8_t>(IngestKind::links)) {
+        if (f.size() != 9) return false;
+        const auto r = edgempc::detail::load_le<std::uint32_t>(f.data() + 1);
+        const auto word = edgempc::detail::load_le<std::uint32_t>(f.data() + 5);
+        if (word > 1) return false;
+        const RoundPhase phase = phase_of(r, now);
+        codes[i] = static_cast<IngestCode>(phase);
+        details[i] = static_cast<std::uint32_t>(unreachable_for(r, phase) >> (32 * word));
+        continue;
+      }
       if (f[0] != static_cast<std::uint8_t>(IngestKind::submit)) return false;
       if (const auto refused = screen(f.subspan(1), now)) {
         codes[i] = *refused;
@@ -377,6 +400,15 @@ class Gateway {
     return reply(frames, codes, details, out);
   }
 
+  /// The peers this gateway failed to link with for round r (mutex_ held): the round's own
+  /// marks once it is finishing here, else the links still left out from earlier rounds.
+  [[nodiscard]] std::uint64_t unreachable_for(std::uint32_t r, RoundPhase phase) const {
+    if (phase == RoundPhase::finished || phase == RoundPhase::absent) return 0;
+    if (const auto it = rounds_.find(r); it != rounds_.end() && it->second.phase == RoundPhase::finishing)
+      return it->second.unreachable;
+    return broken_links_;
+  }
+
   static bool reply(const std::vector<std::span<const std::uint8_t>>& frames, const std::vector<IngestCode>& codes,
                     const std::vector<std::uint32_t>& details, std::vector<std::uint8_t>& out) {
     for (std::size_t i = 0; i < frames.size(); ++i) {
@@ -427,6 +459,12 @@ class Gateway {
         return done;
       }
       data.phase = RoundPhase::finishing;  // no submission for r is accepted from here on
+      if (broken_links_ != 0 && r >= broken_since_ && r - broken_since_ >= std::max<std::uint32_t>(1, options_.broken_link_rounds)) {
+        log("round " + std::to_string(r) + ": trying again the links to " + gateway_list(broken_links_) +
+            ", left out since round " + std::to_string(broken_since_));
+        broken_links_ = 0;
+      }
+      data.unreachable = broken_links_;
     }
     RoundReport report;
     report.round = r;
@@ -446,18 +484,30 @@ class Gateway {
       }
       const bool recipient_live = std::any_of(live.begin(), live.end(), [&](PartyId p) { return group_.policy.is_recipient(p); });
       if (live.size() >= group_.quorum() && recipient_live) {
-        std::optional<RoundReport> stored;  // set once this gateway stored its result
-        try {
-          report = run_mesh(r, live, stored);
-          break;
-        } catch (const std::exception& e) {
-          if (stored) {  // a recipient that has its result: a peer failing after that changes nothing
-            report = *stored;
+        const auto mesh = choose(r, live);
+        if (!mesh) {
+          last_problem = "no " + std::to_string(group_.quorum()) + " of the live gateways " + gateway_list(mask_of(live)) +
+                         " link with each other and include a recipient";
+          forget_broken_links(r);  // perhaps they were only slow: try everyone again
+        } else if (!std::binary_search(mesh->begin(), mesh->end(), id_)) {
+          // Left out over a broken link: the chosen ones finish the round, and the next probe
+          // learns how it ended.
+          last_problem = "left out of the mesh of " + gateway_list(mask_of(*mesh)) + " (a broken link)";
+          if (attempt == 0) log("round " + std::to_string(r) + ": " + last_problem);
+        } else {
+          std::optional<RoundReport> stored;  // set once this gateway stored its result
+          try {
+            report = run_mesh(r, *mesh, stored);
             break;
+          } catch (const std::exception& e) {
+            if (stored) {  // a recipient that has its result: a peer failing after that changes nothing
+              report = *stored;
+              break;
+            }
+            last_problem = e.what();
+            log("round " + std::to_string(r) + ", attempt " + std::to_string(attempt + 1) + " with gateways " +
+                gateway_list(mask_of(*mesh)) + ": " + last_problem);
           }
-          last_problem = e.what();
-          log("round " + std::to_string(r) + ", attempt " + std::to_string(attempt + 1) + " with " +
-              std::to_string(live.size()) + " gateways: " + last_problem);
         }
       } else {
         last_problem = std::to_string(live.size()) + " live gateways, " + std::to_string(group_.quorum()) + " needed" +
@@ -566,6 +616,63 @@ class Gateway {
     return live;
   }
 
+  // ---------------------------------------------------------------- broken links
+
+  static std::uint64_t mask_of(const std::vector<PartyId>& ids) {
+    std::uint64_t m = 0;
+    for (const PartyId p : ids) m |= std::uint64_t{1} << p;
+    return m;
+  }
+
+  static std::string gateway_list(std::uint64_t mask) {
+    std::string out = "{";
+    for (PartyId p = 0; p < 64; ++p)
+      if (mask >> p & 1) out += (out.size() > 1 ? ", " : "") + std::to_string(p);
+    return out + "}";
+  }
+
+  /// The gateways that finish round r (mesh_choice.hpp), from the live set and every live
+  /// gateway's unreachable mask (a peer that cannot be asked counts as naming nobody).
+  std::optional<std::vector<PartyId>> choose(std::uint32_t r, const std::vector<PartyId>& live) {
+    std::vector<MeshCandidate> candidates;
+    for (const PartyId p : live) {
+      MeshCandidate c{p, group_.policy.is_recipient(p), 0};
+      if (p == id_) {
+        std::lock_guard lock(mutex_);
+        c.unreachable = rounds_[r].unreachable;
+      } else {
+        try {
+          IngestClient client(group_.gateways[p].host, group_.gateways[p].ingest_port, std::chrono::milliseconds(1000));
+          c.unreachable = client.unreachable(r);
+        } catch (const std::exception&) {
+        }
+      }
+      candidates.push_back(c);
+    }
+    return choose_mesh(candidates, group_.quorum());
+  }
+
+  /// Marks the links to `peers` broken for round r and the next broken_link_rounds rounds.
+  void mark_broken(std::uint32_t r, const std::vector<PartyId>& peers) {
+    if (peers.empty()) return;
+    std::lock_guard lock(mutex_);
+    const std::uint64_t m = mask_of(peers);
+    rounds_[r].unreachable |= m;
+    if ((broken_links_ | m) != broken_links_) {
+      if (broken_links_ == 0) broken_since_ = r;
+      broken_links_ |= m;
+      log("round " + std::to_string(r) + ": no link to gateways " + gateway_list(m) +
+          "; left out of the meshes of this and the next rounds");
+    }
+  }
+
+  void forget_broken_links(std::uint32_t r) {
+    std::lock_guard lock(mutex_);
+    if (rounds_[r].unreachable == 0 && broken_links_ == 0) return;
+    rounds_[r].unreachable = 0;
+    broken_links_ = 0;
+  }
+
   RoundReport run_mesh(std::uint32_t r, const std::vector<PartyId>& live, std::optional<RoundReport>& stored) {
     const std::size_t m = live.size();
     const auto me = static_cast<PartyId>(std::find(live.begin(), live.end(), id_) - live.begin());
@@ -585,7 +692,16 @@ class Gateway {
                       .listen_port = group_.gateways[id_].peer_port,
                       .connect_timeout = std::chrono::milliseconds(3000),
                       .link_keys = std::move(link_keys)});
-    tcp.connect(endpoints);
+    try {
+      tcp.connect(endpoints);
+    } catch (const error&) {
+      // Every chosen gateway answered "finishing" a moment ago: the ones this gateway could not
+      // link with are down, slow or on a broken link. Either way, leave them out and go on.
+      std::vector<PartyId> missing;
+      for (const PartyId j : tcp.unconnected_peers()) missing.push_back(live[j]);
+      mark_broken(r, missing);
+      throw;
+    }
     SecureTransport secure(tcp, keys_, keys);
     secure.handshake(std::chrono::milliseconds(3000));
     Party party(secure, options_.message_timeout);
@@ -630,12 +746,15 @@ class Gateway {
   GatewayOptions options_;
   std::uint32_t start_round_ = 0;
   std::uint32_t pruned_below_ = 0;  // rounds below it are gone from the store
+  std::uint64_t broken_links_ = 0;  // peers left out of meshes since broken_since_ (bit = id)
+  std::uint32_t broken_since_ = 0;
 
   static std::uint64_t pending_key(ClientId client, std::uint32_t round) noexcept {
     return (std::uint64_t{round} << 32) | client;
   }
 
-  mutable std::mutex mutex_;  // guards enrolment_, opener_, store_, rounds_, pending_index_, pruned_below_
+  mutable std::mutex mutex_;  // guards enrolment_, opener_, store_, rounds_, pending_index_, pruned_below_,
+                              // broken_links_, broken_since_
   std::map<std::uint32_t, RoundData> rounds_;
   std::unordered_map<std::uint64_t, std::uint32_t> pending_index_;  // (round, client) -> seq, within a batch
   ThreadPool pool_;

@@ -11,6 +11,9 @@
 //     kind 1 (submit): body = one sealed submission
 //     kind 2 (status): body = u32 round; used by the gateways to see which peers are live; the
 //                      reply's detail is the RoundStatus once the round is finished there
+//     kind 3 (links):  body = u32 round, u32 word w (0 or 1); the reply's code is the round's
+//                      phase there, its detail bits 32w..32w+31 of the gateways it failed to link
+//                      with for that round (bit j: gateway j; platform/gateway/mesh_choice.hpp)
 //   reply    8 bytes, one per request, in request order:
 //            u8 kind (echoed), u8 code (IngestCode, or RoundPhase for status), u16 zero,
 //            u32 detail (0 unless stated)
@@ -41,7 +44,7 @@
 EDGEMPC_BEGIN_NAMESPACE
 namespace platform {
 
-enum class IngestKind : std::uint8_t { submit = 1, status = 2 };
+enum class IngestKind : std::uint8_t { submit = 1, status = 2, links = 3 };
 
 /// The gateway's answer to one submission.
 enum class IngestCode : std::uint8_t {
@@ -173,6 +176,28 @@ class IngestClient {
     const auto outcome = edgempc::detail::load_le<std::uint32_t>(r.data() + 4);
     if (answer.phase == RoundPhase::finished && outcome >= 1 && outcome <= 3) answer.outcome = static_cast<RoundStatus>(outcome);
     return answer;
+  }
+
+  /// The gateways this one failed to link with for `round` (bit j: gateway j), as it says.
+  [[nodiscard]] std::uint64_t unreachable(std::uint32_t round) {
+    std::vector<std::uint8_t> out;
+    for (std::uint32_t w = 0; w < 2; ++w) {
+      std::array<std::uint8_t, 8> body{};
+      edgempc::detail::store_le<std::uint32_t>(body.data(), round);
+      edgempc::detail::store_le<std::uint32_t>(body.data() + 4, w);
+      append_request(out, IngestKind::links, body);
+    }
+    write(out);
+    std::array<std::uint8_t, 2 * ingest_reply_size> r{};
+    read(r);
+    std::uint64_t mask = 0;
+    for (std::uint32_t w = 0; w < 2; ++w) {
+      const std::uint8_t* reply = r.data() + w * ingest_reply_size;
+      if (reply[0] != static_cast<std::uint8_t>(IngestKind::links) || reply[1] > static_cast<std::uint8_t>(RoundPhase::absent))
+        throw error(errc::malformed_message, "IngestClient: a reply that does not answer a links request");
+      mask |= std::uint64_t{edgempc::detail::load_le<std::uint32_t>(reply + 4)} << (32 * w);
+    }
+    return mask;
   }
 
   /// Sends raw bytes as they are (for tests of the gateway's framing checks).
