@@ -268,52 +268,16 @@ std::vector<Messages> seal_rounds(const GroupConfig& group, const Fleet& f, std:
 
 // ---------------------------------------------------------------- gateways in child processes
 
-std::string encode_report(const RoundReport& r) {
-  std::ostringstream s;
-  char b[64];
-  const auto num = [&](const std::optional<double>& v) {
-    if (!v) return std::string("-");
-    std::snprintf(b, sizeof b, "%a", *v);
-    return std::string(b);
-  };
-  s << "R " << r.round << ' ' << static_cast<int>(r.status) << ' ' << r.contributors << ' ' << num(r.seconds) << ' '
-    << r.recipient << ' ' << r.channels.size();
-  for (const auto& c : r.channels)
-    s << ' ' << c.count << ' ' << num(c.mean) << ' ' << num(c.variance) << ' ' << num(c.minimum) << ' '
-      << num(c.maximum) << ' ' << (c.alerts ? static_cast<long long>(*c.alerts) : -1LL);
-  if (!r.reason.empty()) s << " reason " << r.reason;
-  return s.str() + "\n";
-}
+// The library's binary report codec (platform/round_report.hpp), hex-encoded on one line.
+std::string report_line(const RoundReport& r) { return "R " + edgempc::detail::to_hex(encode_report(r)) + "\n"; }
 
-RoundReport decode_report(const std::string& line) {
-  std::istringstream s(line);
-  std::string tag;
-  RoundReport r;
-  int status = 0;
-  std::size_t channels = 0;
-  const auto num = [&]() -> std::optional<double> {
-    std::string w;
-    s >> w;
-    if (w == "-" || w.empty()) return std::nullopt;
-    return std::strtod(w.c_str(), nullptr);
-  };
-  s >> tag >> r.round >> status;
-  s >> r.contributors;
-  r.seconds = num().value_or(0);
-  s >> r.recipient >> channels;
-  r.status = static_cast<RoundStatus>(status);
-  for (std::size_t i = 0; i < channels; ++i) {
-    ChannelResult c;
-    long long alerts = -1;
-    s >> c.count;
-    c.mean = num(), c.variance = num(), c.minimum = num(), c.maximum = num();
-    s >> alerts;
-    if (alerts >= 0) c.alerts = static_cast<std::uint64_t>(alerts);
-    r.channels.push_back(c);
-  }
-  std::string word;
-  if (s >> word && word == "reason") std::getline(s, r.reason);
-  return r;
+RoundReport report_from_line(const std::string& line) {
+  const std::string hex = line.substr(2);
+  std::vector<std::uint8_t> bytes(hex.size() / 2);
+  std::size_t n = 0;
+  if (sodium_hex2bin(bytes.data(), bytes.size(), hex.data(), hex.size(), nullptr, &n, nullptr) != 0 || n != bytes.size())
+    throw std::runtime_error("a report line that is not hex");
+  return decode_report(bytes);
 }
 
 void write_all(int fd, const void* p, std::size_t n) {
@@ -345,7 +309,7 @@ class GatewayChild {
         options.message_timeout = std::chrono::milliseconds(60000);
         Gateway g(group, id, key, enrolment, store, options);
         g.run(last_round, [&](const RoundReport& r) {
-          const std::string line = encode_report(r);
+          const std::string line = report_line(r);
           write_all(fds[1], line.data(), line.size());
         });
       } catch (const std::exception& e) {
@@ -380,7 +344,7 @@ class GatewayChild {
         const std::string line = text_.substr(0, nl);
         text_.erase(0, nl + 1);
         if (line.rfind("E ", 0) == 0) throw std::runtime_error(line.substr(2));
-        if (line.rfind("R ", 0) == 0) return decode_report(line);
+        if (line.rfind("R ", 0) == 0) return report_from_line(line);
         continue;
       }
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();

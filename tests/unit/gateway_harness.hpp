@@ -97,51 +97,18 @@ inline void sleep_until_ms(std::int64_t ms) {
 
 // ---------------------------------------------------------------- reports through a pipe
 
-inline std::string encode_report(const ep::RoundReport& r) {
-  std::ostringstream s;
-  s << "R " << r.round << ' ' << static_cast<int>(r.status) << ' ' << r.contributors << ' ' << r.recipient << ' '
-    << r.live.size();
-  for (const auto p : r.live) s << ' ' << p;
-  s << ' ' << r.channels.size();
-  char b[64];
-  const auto num = [&](const std::optional<double>& v) {
-    if (!v) return std::string("none");
-    std::snprintf(b, sizeof b, "%a", *v);
-    return std::string(b);
-  };
-  for (const auto& c : r.channels)
-    s << ' ' << c.name << ' ' << c.count << ' ' << num(c.mean) << ' ' << num(c.variance) << ' ' << num(c.minimum) << ' '
-      << num(c.maximum) << ' ' << (c.alerts ? static_cast<long long>(*c.alerts) : -1LL);
-  return s.str();
+// The library's binary report codec (platform/round_report.hpp), hex-encoded on one line.
+inline std::string report_line(const ep::RoundReport& r) {
+  return "R " + edgempc::detail::to_hex(ep::encode_report(r));
 }
 
-inline ep::RoundReport decode_report(const std::string& line) {
-  std::istringstream s(line);
-  std::string tag;
-  ep::RoundReport r;
-  int status = 0;
-  std::size_t live = 0, channels = 0;
-  s >> tag >> r.round >> status >> r.contributors >> r.recipient >> live;
-  r.status = static_cast<ep::RoundStatus>(status);
-  r.live.resize(live);
-  for (auto& p : r.live) s >> p;
-  s >> channels;
-  const auto num = [&]() -> std::optional<double> {
-    std::string w;
-    s >> w;
-    if (w == "none") return std::nullopt;
-    return std::strtod(w.c_str(), nullptr);
-  };
-  for (std::size_t i = 0; i < channels; ++i) {
-    ep::ChannelResult c;
-    long long alerts = -1;
-    s >> c.name >> c.count;
-    c.mean = num(), c.variance = num(), c.minimum = num(), c.maximum = num();
-    s >> alerts;
-    if (alerts >= 0) c.alerts = static_cast<std::uint64_t>(alerts);
-    r.channels.push_back(c);
-  }
-  return r;
+inline ep::RoundReport report_from_line(const std::string& line) {
+  const std::string hex = line.substr(2);
+  std::vector<std::uint8_t> bytes(hex.size() / 2);
+  std::size_t n = 0;
+  if (sodium_hex2bin(bytes.data(), bytes.size(), hex.data(), hex.size(), nullptr, &n, nullptr) != 0 || n != bytes.size())
+    throw std::runtime_error("a report line that is not hex: " + line);
+  return ep::decode_report(bytes);
 }
 
 /// A gateway in a child process; its round reports come out of `reports()`.
@@ -174,7 +141,7 @@ class GatewayProcess {
         if (edit_group) edit_group(group);
         ep::Gateway g(group, id, f.gateway_keys[id], f.enrolment, store, options);
         g.run(last_round, [&](const ep::RoundReport& r) {
-          const std::string line = encode_report(r) + "\n";
+          const std::string line = report_line(r) + "\n";
           (void)!::write(fds[1], line.data(), line.size());
         });
       } catch (const std::exception& e) {
@@ -226,7 +193,7 @@ class GatewayProcess {
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
       if (line.rfind("E ", 0) == 0) throw std::runtime_error("gateway process: " + line.substr(2));
-      if (line.rfind("R ", 0) == 0) out.push_back(decode_report(line));
+      if (line.rfind("R ", 0) == 0) out.push_back(report_from_line(line));
     }
     return out;
   }

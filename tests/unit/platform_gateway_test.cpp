@@ -129,6 +129,15 @@ TEST_CASE("a gateway rejects unenrolled, forged, replayed, duplicate, late and m
     CHECK_THROWS_MATCHES(bad.status(0), error, test::has_code(errc::connection_lost));
   }
   CHECK(c.status(0) == RoundPhase::collecting);
+  // The links request (kind 3): no peer it failed to link with; a request of the wrong size or
+  // for a word beyond the second closes the connection.
+  CHECK(c.unreachable(0) == 0);
+  for (const auto& bad_links : {std::vector<std::uint8_t>{5, 0, 0, 0, 3, 0, 0, 0, 0},
+                                                    std::vector<std::uint8_t>{9, 0, 0, 0, 3, 0, 0, 0, 0, 2, 0, 0, 0}}) {
+    IngestClient bad(f.group.gateways[0].host, f.group.gateways[0].ingest_port, std::chrono::milliseconds(2000));
+    bad.send_raw(bad_links);
+    CHECK_THROWS_MATCHES(bad.status(0), error, test::has_code(errc::connection_lost));
+  }
 
   // Once the gateway has begun to finish the round: too late. (Until then a late submission is
   // still taken, so that a device slowed by a busy machine counts; gateway.hpp.) Wait for the
@@ -355,8 +364,14 @@ TEST_CASE("the only recipient killed at a chosen point of the finish: re-finishe
       REQUIRE_FALSE(back.empty());
       CHECK(back[0].round == 0);
       check_round(f, back[0], readings, included);
-    } else {  // stored before the kill: round 0 is final there; the others learnt it by probing it
-      for (const auto& r : back) CHECK(r.round != 0);
+    } else {  // stored before the kill, never reported: handed over first after the restart
+      REQUIRE_FALSE(back.empty());
+      CHECK(back[0].round == 0);
+      check_round(f, back[0], readings, included);
+      for (std::size_t i = 1; i < back.size(); ++i) CHECK(back[i].round != 0);  // once
+      // A further restart hands nothing over again: the round is marked reported.
+      GatewayProcess again(f, 0, 1);
+      CHECK(again.reports().empty());
     }
   }
 }
@@ -365,17 +380,19 @@ TEST_CASE("a mis-keyed link between two gateways fails no round: the others fini
           "[platform]") {
   // t = 1, n = 3: gateway 0 holds a wrong key for gateway 2, so the link 0-2 never comes up (its
   // authenticated hello fails at both ends); 0 and 1, or 1 and 2, still hold a quorum. Round 0
-  // finds the broken link (one failed attempt), round 1 leaves it out from the start. With the
+  // finds the broken link (two failed attempts), round 1 leaves it out from the start. With the
   // recipient at either end of the broken link, the mesh keeps the recipient.
   for (const PartyId recipient : {PartyId{0}, PartyId{2}}) {
     CAPTURE(recipient);
     Fixture f(3, 1, 40, 2500);
     f.group.policy.recipients = {recipient};
     const auto miskey = [](GroupConfig& g) { g.gateways[2].public_key = KeyPair::generate().public_key(); };
-    // The end of the link that is left out learns each outcome by asking the others, so they run
-    // one (empty) round longer than it, and only rounds 0 and 1 are checked.
-    const std::uint32_t last0 = recipient == 0 ? 2 : 1, last2 = recipient == 0 ? 1 : 2;
-    GatewayProcess g0(f, 0, last0, {}, {}, 0, miskey), g1(f, 1, 2), g2(f, 2, last2);
+    // The end of the link that is left out learns each outcome by asking the others, so they
+    // keep running until it has finished rounds 0 and 1 and exited; then their reports so far.
+    const PartyId left_out = recipient == 0 ? 2 : 0;
+    constexpr std::uint32_t forever = 1000;
+    GatewayProcess g0(f, 0, left_out == 0 ? 1 : forever, {}, {}, 0, miskey), g1(f, 1, forever),
+        g2(f, 2, left_out == 2 ? 1 : forever);
     std::vector<std::vector<std::array<double, 2>>> readings;
     std::vector<std::vector<bool>> included;
     Uplink uplink(f.group);
@@ -385,15 +402,17 @@ TEST_CASE("a mis-keyed link between two gateways fails no round: the others fini
       readings.push_back(test::make_readings(40, r, 41 + r));
       included.push_back(held_by(uplink.send(test::seal_round(f, r, readings[r]), before_close(f, r)), want_live));
     }
-    const auto at_recipient = (recipient == 0 ? g0 : g2).reports();
+    const auto at_left_out = (left_out == 0 ? g0 : g2).reports();  // until it exits
+    const auto at_recipient = (recipient == 0 ? g0 : g2).reports(std::chrono::milliseconds(1000));
+    const auto at_one = g1.reports(std::chrono::milliseconds(1000));
     REQUIRE(at_recipient.size() >= 2);
     for (std::uint32_t r = 0; r < 2; ++r) {
       CHECK(at_recipient[r].round == r);
       CHECK(at_recipient[r].live == want_live);
       check_round(f, at_recipient[r], readings[r], included[r]);
     }
-    for (auto* g : {recipient == 0 ? &g2 : &g0, &g1}) {  // published everywhere, the left-out end included
-      const auto reports = g->reports();
+    for (const auto* reports_of : {&at_left_out, &at_one}) {  // published everywhere, the left-out end included
+      const auto& reports = *reports_of;
       REQUIRE(reports.size() >= 2);
       for (std::uint32_t r = 0; r < 2; ++r) {
         INFO("round " << r << ": " << reports[r].reason);

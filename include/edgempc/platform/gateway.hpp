@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// needs SQLite 3 (libsqlite3-dev): link edgempc::store (the gateway keeps its shares in
+// needs SQLite 3 (libsqlite3-dev): link edgempc::gateway (the gateway keeps its shares in
 // platform/gateway/sqlite_store.hpp).
 //
 // Gateway: one gateway of a group, as a long-running object. It wires the parts: an ingest port
@@ -24,7 +24,8 @@
 //     SecureTransport (Noise KK with the configured keys). Then the round protocol; any failure
 //     tears the mesh down and goes back to 1.
 //  Broken links. A gateway that fails to link with a live peer remembers it for the round (its
-//     "unreachable" mask, which peers read on its ingest port), and every gateway then chooses
+//     "unreachable" mask, which peers read on its ingest port; a peer is marked when it failed
+//     two attempts of the round), and every gateway then chooses
 //     the same largest subset of the live ones without a broken link that still holds a quorum
 //     and a recipient (platform/gateway/mesh_choice.hpp); a live gateway left out learns the
 //     outcome from the others. So one broken or mis-keyed link fails no round the rest can
@@ -37,7 +38,10 @@
 // result; any other gateway once every live recipient has acknowledged (round_protocol.hpp), so
 // a round whose results reached no recipient is never reported published. A recipient that
 // stored its result and died before its acks arrived reports the round published when it comes
-// back (from its store); the others may have given up on it by then and report failed.
+// back (from its store); the others may have given up on it by then and report failed. A
+// recipient's published report reaches on_report at least once: one stored but not yet marked
+// reported (the process died between storing and reporting) is handed over again by run() after
+// a restart, before any other round.
 //
 // The rule for each statistic when gateways drop out (Shamir t-of-n): count, sum, mean and
 // variance are linear, so any t+1 live gateways finish them; min, max and alerts need the
@@ -75,6 +79,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "edgempc/core/detail/endian.hpp"
@@ -124,7 +129,8 @@ namespace detail::gateway {
 
 // Round-state status codes in the store.
 inline constexpr std::uint32_t state_agreed = 10;  // data: the agreed client set
-inline constexpr std::uint32_t state_done = 20;    // data: the RoundStatus byte, then the report's JSON
+inline constexpr std::uint32_t state_done = 20;    // data: the RoundStatus byte, then encode_report(report)
+inline constexpr std::uint32_t state_reported = 30;  // the same, once on_report has returned with it
 
 inline std::int64_t unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -187,8 +193,14 @@ class Gateway {
       if (!wait_until_ms(close_ms(r))) return false;
       const RoundReport report = finish(r);
       if (on_report) on_report(report);
+      if (report.recipient && report.status == RoundStatus::published) mark_reported(report);
       return !stopping_;
     };
+    for (const RoundReport& stored : std::exchange(unreported_, {})) {
+      log("round " + std::to_string(stored.round) + " was published before this start: " + to_json(stored));
+      if (on_report) on_report(stored);
+      mark_reported(stored);
+    }
     std::vector<std::uint32_t> earlier;  // unfinished rounds from before a restart
     {
       std::lock_guard lock(mutex_);
@@ -227,6 +239,7 @@ class Gateway {
     std::map<ClientId, std::uint32_t> seq;
     std::optional<ContributorSet> agreed;
     std::uint64_t unreachable = 0;  // peers this gateway failed to link with (bit = gateway id)
+    std::uint64_t failed_once = 0;  // peers that failed to link once this round (a second time marks them)
   };
 
   // ---------------------------------------------------------------- clock and waiting
@@ -256,13 +269,23 @@ class Gateway {
       const auto r = static_cast<std::uint32_t>(r64);
       RoundData& data = rounds_[r];
       const auto state = store_.round_state(r);
-      if (state && state->status == detail::gateway::state_done) {
+      if (state && (state->status == detail::gateway::state_done || state->status == detail::gateway::state_reported)) {
         data.phase = RoundPhase::finished;
         const std::uint8_t s = state->data.empty() ? 0 : state->data[0];
         data.status = s >= 1 && s <= 3 ? static_cast<RoundStatus>(s) : RoundStatus::failed;
-        if (state->data.size() > 1 && data.status == RoundStatus::published)
-          log("round " + std::to_string(r) + " was published before this start: " +
-              std::string(state->data.begin() + 1, state->data.end()));
+        if (state->status == detail::gateway::state_done && data.status == RoundStatus::published) {
+          // Published here (stored) but perhaps never handed to on_report: the process died in
+          // between. run() hands it over first, so that no stored result is lost to the user.
+          try {
+            RoundReport stored = decode_report(std::span<const std::uint8_t>(state->data).subspan(1));
+            if (stored.recipient) {
+              stored.reason = "stored before a restart, reported after it (it may have been reported before)";
+              unreported_.push_back(std::move(stored));
+            }
+          } catch (const error& e) {
+            log("round " + std::to_string(r) + ": its stored outcome does not parse (" + e.what() + ")");
+          }
+        }
         continue;
       }
       if (state && state->status == detail::gateway::state_agreed) {
@@ -542,8 +565,8 @@ class Gateway {
     auto& data = rounds_[r];
     if (data.phase == RoundPhase::finished) return;
     std::vector<std::uint8_t> state{static_cast<std::uint8_t>(report.status)};
-    const std::string json = to_json(report);
-    state.insert(state.end(), json.begin(), json.end());
+    const auto bytes = encode_report(report);
+    state.insert(state.end(), bytes.begin(), bytes.end());
     try {
       store_.set_round_state(r, detail::gateway::state_done, state);
     } catch (const std::exception& e) {
@@ -554,6 +577,21 @@ class Gateway {
     for (auto& [client, e] : data.shares) secure_wipe(e.data(), e.size() * sizeof(Mersenne61));
     data.shares.clear();
     data.agreed.reset();
+  }
+
+  /// Records that on_report has had `report` (a recipient's published round), so that a restart
+  /// does not hand it over again.
+  void mark_reported(const RoundReport& report) {
+    std::lock_guard lock(mutex_);
+    if (report.round < pruned_below_) return;
+    std::vector<std::uint8_t> state{static_cast<std::uint8_t>(report.status)};
+    const auto bytes = encode_report(report);
+    state.insert(state.end(), bytes.begin(), bytes.end());
+    try {
+      store_.set_round_state(report.round, detail::gateway::state_reported, state);
+    } catch (const std::exception& e) {
+      log("cannot record that round " + std::to_string(report.round) + " was reported: " + e.what());
+    }
   }
 
   /// Deletes from the store every round older than the newest retain_rounds final ones, if all
@@ -652,12 +690,18 @@ class Gateway {
     return choose_mesh(candidates, group_.quorum());
   }
 
-  /// Marks the links to `peers` broken for round r and the next broken_link_rounds rounds.
+  /// Marks the links to `peers` broken for round r and the next broken_link_rounds rounds, once
+  /// they have failed twice in this round: a peer still busy with an earlier round on a loaded
+  /// machine fails one attempt, and leaving it out for many rounds would cost more than a retry.
   void mark_broken(std::uint32_t r, const std::vector<PartyId>& peers) {
     if (peers.empty()) return;
     std::lock_guard lock(mutex_);
-    const std::uint64_t m = mask_of(peers);
-    rounds_[r].unreachable |= m;
+    RoundData& data = rounds_[r];
+    const std::uint64_t failed = mask_of(peers);
+    const std::uint64_t m = failed & data.failed_once;
+    data.failed_once |= failed;
+    if (m == 0) return;
+    data.unreachable |= m;
     if ((broken_links_ | m) != broken_links_) {
       if (broken_links_ == 0) broken_since_ = r;
       broken_links_ |= m;
@@ -670,6 +714,7 @@ class Gateway {
     std::lock_guard lock(mutex_);
     if (rounds_[r].unreachable == 0 && broken_links_ == 0) return;
     rounds_[r].unreachable = 0;
+    rounds_[r].failed_once = 0;
     broken_links_ = 0;
   }
 
@@ -756,6 +801,7 @@ class Gateway {
   mutable std::mutex mutex_;  // guards enrolment_, opener_, store_, rounds_, pending_index_, pruned_below_,
                               // broken_links_, broken_since_
   std::map<std::uint32_t, RoundData> rounds_;
+  std::vector<RoundReport> unreported_;  // published here before a restart, not yet on_report'd
   std::unordered_map<std::uint64_t, std::uint32_t> pending_index_;  // (round, client) -> seq, within a batch
   ThreadPool pool_;
 

@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // What a gateway reports at the end of each round (platform/gateway.hpp): the status, the live
 // gateways, the number of contributors and, at recipients, the published statistics; and its
-// one-line JSON form, which edgempc-gateway prints.
+// one-line JSON form, which edgempc-gateway prints; and a binary form (encode_report /
+// decode_report) in which a gateway keeps each round's outcome in its store.
+//
+// Binary form (core/bytes.hpp, little-endian): u8 version (1), u32 round, u8 status, u8 recipient,
+// u32 k then k u32 live ids, u64 contributors, f64 seconds, u32-length reason, u32 c channels,
+// each: u32-length name, u64 count, u8 present-bits (1 mean, 2 variance, 4 min, 8 max, 16 alerts)
+// then, in that order, an f64 for each present statistic and a u64 for alerts.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "edgempc/core/bytes.hpp"
 #include "edgempc/net/transport.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
@@ -84,6 +92,64 @@ struct RoundReport {
     s += "}";
   }
   return s + "}";
+}
+
+/// The binary form (above).
+[[nodiscard]] inline std::vector<std::uint8_t> encode_report(const RoundReport& r) {
+  ByteWriter w;
+  w.u8(1);
+  w.u32(r.round);
+  w.u8(static_cast<std::uint8_t>(r.status));
+  w.u8(r.recipient ? 1 : 0);
+  w.u32(static_cast<std::uint32_t>(r.live.size()));
+  for (const PartyId p : r.live) w.u32(p);
+  w.u64(r.contributors);
+  w.f64(r.seconds);
+  w.str(r.reason);
+  w.u32(static_cast<std::uint32_t>(r.channels.size()));
+  for (const auto& c : r.channels) {
+    w.str(c.name);
+    w.u64(c.count);
+    w.u8(static_cast<std::uint8_t>((c.mean ? 1 : 0) | (c.variance ? 2 : 0) | (c.minimum ? 4 : 0) | (c.maximum ? 8 : 0) |
+                                   (c.alerts ? 16 : 0)));
+    for (const auto* v : {&c.mean, &c.variance, &c.minimum, &c.maximum})
+      if (*v) w.f64(**v);
+    if (c.alerts) w.u64(*c.alerts);
+  }
+  return std::move(w).take();
+}
+
+/// Parses the binary form; errc::malformed_message if it is not exactly one valid report.
+[[nodiscard]] inline RoundReport decode_report(std::span<const std::uint8_t> bytes) {
+  ByteReader in(bytes, "round report");
+  if (in.u8() != 1) throw error(errc::malformed_message, "round report: an unknown version");
+  RoundReport r;
+  r.round = in.u32();
+  const std::uint8_t status = in.u8();
+  if (status < 1 || status > 3) throw error(errc::malformed_message, "round report: a bad status");
+  r.status = static_cast<RoundStatus>(status);
+  const std::uint8_t recipient = in.u8();
+  if (recipient > 1) throw error(errc::malformed_message, "round report: a bad recipient flag");
+  r.recipient = recipient == 1;
+  r.live.resize(in.count(4));
+  for (auto& p : r.live) p = in.u32();
+  r.contributors = in.u64();
+  r.seconds = in.f64();
+  r.reason = in.str();
+  r.channels.resize(in.count(4 + 8 + 1));
+  for (auto& c : r.channels) {
+    c.name = in.str();
+    c.count = in.u64();
+    const std::uint8_t present = in.u8();
+    if (present > 31) throw error(errc::malformed_message, "round report: bad present-bits");
+    if (present & 1) c.mean = in.f64();
+    if (present & 2) c.variance = in.f64();
+    if (present & 4) c.minimum = in.f64();
+    if (present & 8) c.maximum = in.f64();
+    if (present & 16) c.alerts = in.u64();
+  }
+  in.done();
+  return r;
 }
 
 }  // namespace platform
