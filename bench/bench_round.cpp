@@ -85,7 +85,7 @@ using Messages = std::vector<std::vector<std::vector<std::uint8_t>>>;  // [clien
 constexpr std::size_t n_gateways = 3;
 constexpr std::size_t n_channels = 2;
 
-std::int64_t unix_ms() { return edgempc::platform::detail::gateway::unix_ms(); }
+std::int64_t unix_ms() { return edgempc::platform::SystemClock{}.now_ms(); }
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 

@@ -44,7 +44,7 @@ inline std::vector<std::uint16_t> free_ports(std::size_t count) {
   return ports;
 }
 
-inline std::int64_t unix_ms() { return edgempc::platform::detail::gateway::unix_ms(); }
+inline std::int64_t unix_ms() { return edgempc::platform::SystemClock{}.now_ms(); }
 
 struct Fixture {
   ep::GroupConfig group;

@@ -7,6 +7,10 @@
 #include "gateway_harness.hpp"
 #include "protocol_harness.hpp"
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 using namespace edgempc;
 using namespace edgempc::platform;
 using test::Fixture;
@@ -421,4 +425,92 @@ TEST_CASE("a mis-keyed link between two gateways fails no round: the others fini
       }
     }
   }
+}
+
+namespace {
+
+/// Gateways in this process on one ManualClock, each run() on its own thread; reports collected.
+struct InProcessGroup {
+  std::shared_ptr<ManualClock> clock;
+  std::vector<std::unique_ptr<Gateway>> gateways;
+  std::vector<std::thread> threads;
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<std::vector<RoundReport>> reports;
+
+  InProcessGroup(const Fixture& f, const std::vector<PartyId>& ids, std::uint32_t last_round)
+      : clock(std::make_shared<ManualClock>(f.open_ms(0))), reports(f.group.gateways.size()) {
+    for (const PartyId id : ids) {
+      GatewayOptions o;
+      o.clock = AnyClock(clock);
+      o.finish_limit = std::chrono::milliseconds(15000);
+      o.log = [id](const std::string& line) { std::fprintf(stderr, "gateway %u (in process): %s\n", id, line.c_str()); };
+      gateways.push_back(std::make_unique<Gateway>(f.group, id, f.gateway_keys[id], f.enrolment, f.store(id), o));
+    }
+    for (auto& g : gateways)
+      threads.emplace_back([this, &g, last_round] {
+        g->run(last_round, [this, id = g->id()](const RoundReport& r) {
+          std::lock_guard lock(mutex);
+          reports[id].push_back(r);
+          cv.notify_all();
+        });
+      });
+  }
+  ~InProcessGroup() {
+    for (auto& g : gateways) g->stop();
+    for (auto& t : threads) t.join();
+  }
+  /// Waits (real time, a guard against a hang, not a round boundary) for `count` reports at `id`.
+  std::vector<RoundReport> wait_for(PartyId id, std::size_t count) {
+    std::unique_lock lock(mutex);
+    cv.wait_for(lock, std::chrono::seconds(60), [&] { return reports[id].size() >= count; });
+    return reports[id];
+  }
+};
+
+}  // namespace
+
+TEST_CASE("gateways on a manual clock: a round closes when the test moves the clock, not the wall", "[platform]") {
+  // Three gateways in this process; no sleep to a round boundary: the test sends, then sets the
+  // clock to the round's close, and the round finishes at once over real TCP.
+  Fixture f(3, 1, 50, 3'600'000);  // hour-long rounds: the wall clock would never close one
+  InProcessGroup group(f, {0, 1, 2}, 0);
+  const auto readings = test::make_readings(50, 0, 59);
+  Uplink uplink(f.group);
+  const auto codes = uplink.send(test::seal_round(f, 0, readings), std::chrono::steady_clock::now() + std::chrono::seconds(30));
+  const auto included = held_by(codes, {0, 1, 2});
+  CHECK(std::count(included.begin(), included.end(), true) == 50);
+  CHECK(group.reports[0].empty());  // nothing before the close
+  group.clock->set(f.close_ms(0));
+  const auto reports = group.wait_for(0, 1);
+  REQUIRE(reports.size() == 1);
+  check_round(f, reports[0], readings, included);
+  // A submission now is too late, whatever the wall clock says.
+  IngestClient c(f.group.gateways[1].host, f.group.gateways[1].ingest_port);
+  Prg prg;
+  CHECK(c.submit(DeviceClient(f.group, 3, f.client_keys[3]).seal(prg, 0, 9, std::vector<double>{20.0, 50.0})[1]) ==
+        IngestCode::round_closed);
+}
+
+TEST_CASE("on a manual clock, a round without a quorum fails exactly when the finish limit passes", "[platform]") {
+  // Additive 2-of-2 with gateway 1 never started: gateway 0 keeps trying until the clock passes
+  // close + finish_limit, and only then reports failed.
+  Fixture f(2, 0, 4, 3'600'000);
+  f.group.peer_wait = std::chrono::milliseconds(1000);
+  InProcessGroup group(f, {0}, 0);
+  group.clock->set(f.close_ms(0));
+  group.clock->advance(std::chrono::milliseconds(14'000));  // still inside the 15 s limit
+  // Let it retry a few times in real time (its backoff is real time, not round time): the
+  // round is still being finished, not failed.
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  CHECK(IngestClient(f.group.gateways[0].host, f.group.gateways[0].ingest_port).status(0) == RoundPhase::finishing);
+  {
+    std::lock_guard lock(group.mutex);
+    CHECK(group.reports[0].empty());
+  }
+  group.clock->advance(std::chrono::milliseconds(1'001));
+  const auto reports = group.wait_for(0, 1);
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0].status == RoundStatus::failed);
+  CHECK_THAT(reports[0].reason, Catch::Contains("1 live gateways, 2 needed"));
 }

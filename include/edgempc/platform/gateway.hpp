@@ -96,6 +96,7 @@
 #include "edgempc/platform/gateway/sqlite_store.hpp"
 #include "edgempc/platform/gateway/tcp_ingest.hpp"
 #include "edgempc/platform/ingest.hpp"
+#include "edgempc/platform/round_clock.hpp"
 #include "edgempc/platform/round_report.hpp"
 #include "edgempc/platform/submission.hpp"
 #include "edgempc/platform/thread_pool.hpp"
@@ -120,6 +121,9 @@ struct GatewayOptions {
   /// How many rounds a peer link found broken stays left out of this gateway's meshes before it
   /// is tried again (at least 1).
   std::uint32_t broken_link_rounds = 16;
+  /// Round time: when rounds open and close, and the finish limit (platform/round_clock.hpp).
+  /// Default: the system clock; a test passes a ManualClock and moves it by hand.
+  AnyClock clock;
   /// Test hook: called at each step of the round protocol (round_protocol.hpp); a test makes it
   /// kill the process at a chosen point.
   std::function<void(std::uint32_t round, RoundStep)> at_step;
@@ -131,11 +135,6 @@ namespace detail::gateway {
 inline constexpr std::uint32_t state_agreed = 10;  // data: the agreed client set
 inline constexpr std::uint32_t state_done = 20;    // data: the RoundStatus byte, then encode_report(report)
 inline constexpr std::uint32_t state_reported = 30;  // the same, once on_report has returned with it
-
-inline std::int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace detail::gateway
 
@@ -158,8 +157,8 @@ class Gateway {
       throw error(errc::invalid_argument, "Gateway: the key does not match gateway " + std::to_string(id_) + "'s public key");
     if (!options_.log)
       options_.log = [id = id_](const std::string& line) { std::fprintf(stderr, "gateway %u: %s\n", id, line.c_str()); };
-    const std::int64_t now = detail::gateway::unix_ms();
-    start_round_ = now < group_.epoch_ms ? 0 : static_cast<std::uint32_t>((now - group_.epoch_ms) / group_.round_length.count());
+    const std::int64_t now = options_.clock.now_ms();
+    start_round_ = static_cast<std::uint32_t>(std::max<std::int64_t>(0, round_clock().round_at(now)));
     reload();
     const auto& me = group_.gateways[id_];
     ingest_.emplace(
@@ -244,19 +243,22 @@ class Gateway {
 
   // ---------------------------------------------------------------- clock and waiting
 
-  [[nodiscard]] std::int64_t close_ms(std::uint32_t r) const noexcept {
-    return group_.epoch_ms + (static_cast<std::int64_t>(r) + 1) * group_.round_length.count();
-  }
+  [[nodiscard]] RoundClock round_clock() const noexcept { return {group_.epoch_ms, group_.round_length.count()}; }
+  [[nodiscard]] std::int64_t close_ms(std::uint32_t r) const noexcept { return round_clock().close_ms(r); }
 
-  /// Sleeps until the Unix time `ms`; false if stop() came first.
+  /// Waits until the round clock reads `ms`; false if stop() came first (seen within 100 ms).
   bool wait_until_ms(std::int64_t ms) {
-    std::unique_lock lock(stop_mutex_);
     while (!stopping_) {
-      const std::int64_t now = detail::gateway::unix_ms();
-      if (now >= ms) return true;
-      stop_cv_.wait_for(lock, std::chrono::milliseconds(std::min<std::int64_t>(ms - now, 100)));
+      if (options_.clock.now_ms() >= ms) return true;
+      options_.clock.wait_until(ms, std::chrono::milliseconds(100));
     }
     return false;
+  }
+
+  /// Pauses for `d` of real time (a retry's backoff, not round time); false if stop() came first.
+  bool pause(std::chrono::milliseconds d) {
+    std::unique_lock lock(stop_mutex_);
+    return !stop_cv_.wait_for(lock, d, [&] { return stopping_.load(); });
   }
 
   void log(const std::string& line) const { options_.log(line); }
@@ -330,7 +332,7 @@ class Gateway {
   /// the device's key learns nothing about which devices reported.
   bool handle(const std::vector<std::span<const std::uint8_t>>& frames, std::vector<std::uint8_t>& out) {
     std::lock_guard lock(mutex_);
-    const std::int64_t now = detail::gateway::unix_ms();
+    const std::int64_t now = options_.clock.now_ms();
     std::vector<IngestCode> codes(frames.size(), IngestCode::malformed);
     std::vector<std::uint32_t> details(frames.size(), 0);
     std::vector<std::span<const std::uint8_t>> candidates;
@@ -458,7 +460,7 @@ class Gateway {
     if (const auto it = rounds_.find(h.round); it != rounds_.end() && it->second.phase != RoundPhase::collecting)
       return IngestCode::round_closed;
     if ((now >= close_ms(h.round) && h.round < start_round_) || h.round < pruned_below_) return IngestCode::round_closed;
-    const std::int64_t current = now < group_.epoch_ms ? -1 : (now - group_.epoch_ms) / group_.round_length.count();
+    const std::int64_t current = round_clock().round_at(now);
     if (static_cast<std::int64_t>(h.round) > current + 1) return IngestCode::round_not_open;
     if (h.count % (2 * group_.channels.size()) != 0) return IngestCode::bad_shape;
     if (!enrolment_.is_enrolled(h.client)) return IngestCode::not_enrolled;
@@ -536,13 +538,13 @@ class Gateway {
         last_problem = std::to_string(live.size()) + " live gateways, " + std::to_string(group_.quorum()) + " needed" +
                        (recipient_live ? "" : ", and no recipient is live");
       }
-      if (detail::gateway::unix_ms() > give_up) {
+      if (options_.clock.now_ms() > give_up) {
         report.status = RoundStatus::failed;
         report.reason = last_problem;
         break;
       }
       // Back off a little, differently per gateway, so that retries do not collide forever.
-      if (!wait_until_ms(detail::gateway::unix_ms() + 100 + 50 * id_ + 37 * (attempt % 5))) {
+      if (!pause(std::chrono::milliseconds(100 + 50 * id_ + 37 * (attempt % 5)))) {
         stopped = true;
         break;
       }
@@ -645,8 +647,8 @@ class Gateway {
         }
         unknown = unknown || state[p] == -1 || state[p] == static_cast<int>(RoundPhase::collecting);
       }
-      if (elsewhere || !unknown || detail::gateway::unix_ms() >= wait_until || stopping_) break;
-      if (!wait_until_ms(detail::gateway::unix_ms() + 50)) break;
+      if (elsewhere || !unknown || options_.clock.now_ms() >= wait_until || stopping_) break;
+      if (!pause(std::chrono::milliseconds(50))) break;
     }
     std::vector<PartyId> live;
     for (PartyId p = 0; p < n; ++p)
