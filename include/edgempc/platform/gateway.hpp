@@ -3,10 +3,13 @@
 // platform/gateway/sqlite_store.hpp).
 //
 // Gateway: one gateway of a group, as a long-running object. It wires the parts: an ingest port
-// (platform/gateway/tcp_ingest.hpp) whose frames it answers, a share store it acknowledges
-// nothing before (platform/gateway/sqlite_store.hpp), and at the end of each round the round
-// protocol (platform/gateway/round_protocol.hpp) with the other live gateways, retried until it
-// finishes or the finish limit passes.
+// (platform/gateway/tcp_ingest.hpp) whose frames it answers, the intake that checks, opens and
+// stores the devices' submissions (platform/gateway/intake.hpp), a share store it acknowledges
+// nothing before (platform/gateway/sqlite_store.hpp), the round clock (platform/round_clock.hpp),
+// and at the end of each round the round protocol (platform/gateway/round_protocol.hpp) with the
+// other live gateways it chooses (platform/gateway/mesh_choice.hpp), retried until it finishes
+// or the finish limit passes. What stays here is the round's life cycle: live set, mesh, retry,
+// outcome, retention.
 //
 // Rounds. Round r covers [epoch + r L, epoch + (r+1) L) (GroupConfig). A submission for r is
 // accepted from one round early (for clock skew) until the gateway begins to finish r, which is
@@ -91,6 +94,7 @@
 #include "edgempc/party.hpp"
 #include "edgempc/platform/config.hpp"
 #include "edgempc/platform/enrolment.hpp"
+#include "edgempc/platform/gateway/intake.hpp"
 #include "edgempc/platform/gateway/mesh_choice.hpp"
 #include "edgempc/platform/gateway/round_protocol.hpp"
 #include "edgempc/platform/gateway/sqlite_store.hpp"
@@ -146,11 +150,10 @@ class Gateway {
       : group_(std::move(group)),
         id_(id),
         keys_(std::move(keys)),
-        enrolment_(std::move(enrolment)),
-        opener_(keys_, id, enrolment_),
         store_(store_path, keys_),
         options_(std::move(options)),
-        pool_(options_.workers) {
+        pool_(options_.workers),
+        intake_(group_, id, keys_, std::move(enrolment), store_, pool_, [this](const std::string& line) { log(line); }) {
     group_.validate();
     if (id_ >= group_.gateways.size()) throw error(errc::invalid_argument, "Gateway: no gateway " + std::to_string(id_));
     if (group_.gateways[id_].public_key != keys_.public_key())
@@ -159,6 +162,7 @@ class Gateway {
       options_.log = [id = id_](const std::string& line) { std::fprintf(stderr, "gateway %u: %s\n", id, line.c_str()); };
     const std::int64_t now = options_.clock.now_ms();
     start_round_ = static_cast<std::uint32_t>(std::max<std::int64_t>(0, round_clock().round_at(now)));
+    intake_.set_start_round(start_round_);
     reload();
     const auto& me = group_.gateways[id_];
     ingest_.emplace(
@@ -226,16 +230,13 @@ class Gateway {
   /// Shares held for `round` (for tests and monitoring).
   [[nodiscard]] std::size_t held(std::uint32_t round) const {
     std::lock_guard lock(mutex_);
-    const auto it = rounds_.find(round);
-    return it == rounds_.end() ? 0 : it->second.shares.size();
+    return intake_.held_count(round);
   }
 
  private:
   struct RoundData {
     RoundPhase phase = RoundPhase::collecting;
-    std::optional<RoundStatus> status;                   // once finished
-    std::map<ClientId, std::vector<Mersenne61>> shares;  // fixed once the phase leaves collecting
-    std::map<ClientId, std::uint32_t> seq;
+    std::optional<RoundStatus> status;  // once finished
     std::optional<ContributorSet> agreed;
     std::uint64_t unreachable = 0;  // peers this gateway failed to link with (bit = gateway id)
     std::uint64_t failed_once = 0;  // peers that failed to link once this round (a second time marks them)
@@ -288,6 +289,7 @@ class Gateway {
             log("round " + std::to_string(r) + ": its stored outcome does not parse (" + e.what() + ")");
           }
         }
+        intake_.close(r);
         continue;
       }
       if (state && state->status == detail::gateway::state_agreed) {
@@ -297,14 +299,11 @@ class Gateway {
       for (auto& s : store_.shares_for_round(r)) {
         if (s.share.size() % 8 != 0) throw error(errc::malformed_message, "Gateway: a stored share of a bad size");
         const auto client = static_cast<ClientId>(s.client);
-        const auto seq = static_cast<std::uint32_t>(s.seq);
-        if (enrolment_.is_enrolled(client) && enrolment_.is_fresh(client, r, seq)) enrolment_.accept(client, r, seq);
-        data.shares[client] = wire::decode<Mersenne61>(s.share, s.share.size() / 8);
-        data.seq[client] = seq;
+        intake_.restore(r, client, static_cast<std::uint32_t>(s.seq), wire::decode<Mersenne61>(s.share, s.share.size() / 8));
       }
     }
     std::size_t shares = 0;
-    for (const auto& [r, d] : rounds_) shares += d.shares.size();
+    for (const auto& [r, d] : rounds_) shares += intake_.held_count(r);
     if (!rounds_.empty())
       log("reloaded " + std::to_string(shares) + " shares of " + std::to_string(rounds_.size()) + " rounds from the store");
   }
@@ -321,22 +320,18 @@ class Gateway {
   }
 
   /// Answers every frame (appending one reply each to `out`); false to drop the connection.
-  /// The submissions that pass the cheap checks are opened together (GatewayOpener::open_batch,
-  /// decryption spread over the pool), and every accepted one is stored in one transaction
-  /// before any answer goes out. A status request is answered with the round's phase and, once
-  /// the round is finished here, its RoundStatus in the detail field.
-  ///
-  /// Order of the checks: what any sender may learn first (framing, the round's phase, the
-  /// shape, whether the id is enrolled), then the MAC, and only for an authentic submission
-  /// what depends on the device's history (`replayed`, `duplicate`, `stale`): someone without
-  /// the device's key learns nothing about which devices reported.
+  /// Submissions go to the intake (platform/gateway/intake.hpp: the checks, the MAC before any
+  /// answer that depends on a device's history, one store transaction per batch before any
+  /// answer). A status request is answered with the round's phase and, once the round is
+  /// finished here, its RoundStatus in the detail field; a links request with the peers this
+  /// gateway failed to link with (mesh_choice.hpp).
   bool handle(const std::vector<std::span<const std::uint8_t>>& frames, std::vector<std::uint8_t>& out) {
     std::lock_guard lock(mutex_);
     const std::int64_t now = options_.clock.now_ms();
     std::vector<IngestCode> codes(frames.size(), IngestCode::malformed);
     std::vector<std::uint32_t> details(frames.size(), 0);
-    std::vector<std::span<const std::uint8_t>> candidates;
-    std::vector<std::size_t> reply_of;  // candidate -> frame
+    std::vector<std::span<const std::uint8_t>> submissions;
+    std::vector<std::size_t> reply_of;  // submission -> frame
     for (std::size_t i = 0; i < frames.size(); ++i) {
       const auto f = frames[i];
       if (f[0] == static_cast<std::uint8_t>(IngestKind::status)) {
@@ -360,67 +355,12 @@ class Gateway {
         continue;
       }
       if (f[0] != static_cast<std::uint8_t>(IngestKind::submit)) return false;
-      if (const auto refused = screen(f.subspan(1), now)) {
-        codes[i] = *refused;
-        continue;
-      }
-      candidates.push_back(f.subspan(1));
+      submissions.push_back(f.subspan(1));
       reply_of.push_back(i);
     }
-    if (candidates.empty()) return reply(frames, codes, details, out);
-    auto opened = opener_.open_batch<Mersenne61>(candidates, pool_);
-    // In message order: an authentic submission of a client this round already holds (stored
-    // before, or earlier in this batch) is a replay (same seq) or a duplicate (another seq).
-    pending_index_.clear();
-    std::vector<std::vector<std::uint8_t>> bytes(opened.size());
-    std::vector<char> store_it(opened.size(), 0);
-    std::vector<ShareRef> refs;
-    for (std::size_t j = 0; j < opened.size(); ++j) {
-      auto& o = opened[j];
-      IngestCode& code = codes[reply_of[j]];
-      if (o.failure && *o.failure != errc::protocol_violation) {
-        const errc e = *o.failure;
-        code = e == errc::not_enrolled ? IngestCode::not_enrolled
-               : e == errc::authentication_failed ? IngestCode::forged
-                                                  : IngestCode::malformed;
-        continue;
-      }
-      // Authentic from here on (open_batch checks freshness only after the MAC).
-      std::optional<std::uint32_t> prior;
-      if (const auto it = rounds_.find(o.header.round); it != rounds_.end())
-        if (const auto c = it->second.seq.find(o.header.client); c != it->second.seq.end()) prior = c->second;
-      if (const auto it = pending_index_.find(pending_key(o.header.client, o.header.round));
-          !prior && it != pending_index_.end())
-        prior = it->second;
-      if (prior || o.failure) {
-        code = prior ? (*prior == o.header.seq ? IngestCode::replayed : IngestCode::duplicate) : IngestCode::stale;
-        secure_wipe(o.shares.data(), o.shares.size() * sizeof(Mersenne61));
-        continue;
-      }
-      pending_index_.emplace(pending_key(o.header.client, o.header.round), o.header.seq);
-      bytes[j] = wire::encode<Mersenne61>(o.shares);
-      refs.push_back({o.header.client, o.header.round, o.header.seq, bytes[j]});
-      store_it[j] = 1;
-    }
-    bool stored = true;
-    try {
-      if (!refs.empty()) (void)store_.put_shares(refs);
-    } catch (const std::exception& e) {
-      stored = false;
-      log(std::string("cannot store a batch of submissions: ") + e.what());
-    }
-    for (std::size_t j = 0; j < opened.size(); ++j) {
-      if (!store_it[j]) continue;
-      auto& o = opened[j];
-      if (!stored) {
-        codes[reply_of[j]] = IngestCode::unavailable;
-        enrolment_.reset_replay(o.header.client);
-        continue;
-      }
-      codes[reply_of[j]] = IngestCode::accepted;
-      auto& data = rounds_[o.header.round];
-      data.shares[o.header.client] = std::move(o.shares);
-      data.seq[o.header.client] = o.header.seq;
+    if (!submissions.empty()) {
+      const auto answers = intake_.submit(submissions, now);
+      for (std::size_t j = 0; j < answers.size(); ++j) codes[reply_of[j]] = answers[j];
     }
     return reply(frames, codes, details, out);
   }
@@ -444,29 +384,6 @@ class Gateway {
     return true;
   }
 
-  /// The checks that need no cryptography and reveal nothing of any device's history: a code if
-  /// the submission is refused, nullopt if it goes on to be opened with the batch.
-  std::optional<IngestCode> screen(std::span<const std::uint8_t> message, std::int64_t now) {
-    SubmissionHeader h;
-    try {
-      h = peek_submission<Mersenne61>(message);
-    } catch (const error&) {
-      return IngestCode::malformed;
-    }
-    // Accepted until this gateway begins to finish the round (not merely until its close), so
-    // that a submission delayed by a busy machine still counts; the contributor lists are read
-    // after that point, under this mutex, so a late submission is either in this gateway's list
-    // or refused. Rounds before this gateway's start are never collected late.
-    if (const auto it = rounds_.find(h.round); it != rounds_.end() && it->second.phase != RoundPhase::collecting)
-      return IngestCode::round_closed;
-    if ((now >= close_ms(h.round) && h.round < start_round_) || h.round < pruned_below_) return IngestCode::round_closed;
-    const std::int64_t current = round_clock().round_at(now);
-    if (static_cast<std::int64_t>(h.round) > current + 1) return IngestCode::round_not_open;
-    if (h.count % (2 * group_.channels.size()) != 0) return IngestCode::bad_shape;
-    if (!enrolment_.is_enrolled(h.client)) return IngestCode::not_enrolled;
-    return std::nullopt;
-  }
-
   // ---------------------------------------------------------------- finishing a round
 
   RoundReport finish(std::uint32_t r) {
@@ -483,7 +400,8 @@ class Gateway {
         done.reason = "finished before this gateway started";
         return done;
       }
-      data.phase = RoundPhase::finishing;  // no submission for r is accepted from here on
+      data.phase = RoundPhase::finishing;
+      intake_.close(r);  // no submission for r is accepted from here on: its shares are fixed
       if (broken_links_ != 0 && r >= broken_since_ && r - broken_since_ >= std::max<std::uint32_t>(1, options_.broken_link_rounds)) {
         log("round " + std::to_string(r) + ": trying again the links to " + gateway_list(broken_links_) +
             ", left out since round " + std::to_string(broken_since_));
@@ -576,8 +494,7 @@ class Gateway {
     }
     data.phase = RoundPhase::finished;
     data.status = report.status;
-    for (auto& [client, e] : data.shares) secure_wipe(e.data(), e.size() * sizeof(Mersenne61));
-    data.shares.clear();
+    intake_.release(r);
     data.agreed.reset();
   }
 
@@ -623,7 +540,7 @@ class Gateway {
     // refused as closed, and a peer asking about one hears `absent` (this gateway no longer
     // takes part in it), never `finishing`.
     pruned_below_ = std::max(pruned_below_, keep_from);
-    enrolment_.close_rounds_before(keep_from);
+    intake_.prune_below(keep_from);
   }
 
   /// Who is live for round r (sorted, this gateway included). Sets `elsewhere` to the outcome if
@@ -759,9 +676,8 @@ class Gateway {
     in.self = id_;
     {
       std::lock_guard lock(mutex_);
-      const auto& data = rounds_[r];  // fixed while finishing: the intake refuses round r now
-      in.held = &data.shares;
-      in.agreed = data.agreed;
+      in.held = &intake_.held(r);  // fixed while finishing: the intake refuses round r now
+      in.agreed = rounds_[r].agreed;
     }
     RoundHooks hooks;
     hooks.store_agreed = [&](const ContributorSet& set) {
@@ -787,25 +703,18 @@ class Gateway {
   GroupConfig group_;
   PartyId id_;
   KeyPair keys_;
-  Enrolment enrolment_;
-  GatewayOpener opener_;
   SqliteStore store_;
   GatewayOptions options_;
+  ThreadPool pool_;  // opens batches of submissions (intake_)
+  Intake<SqliteStore> intake_;
   std::uint32_t start_round_ = 0;
   std::uint32_t pruned_below_ = 0;  // rounds below it are gone from the store
   std::uint64_t broken_links_ = 0;  // peers left out of meshes since broken_since_ (bit = id)
   std::uint32_t broken_since_ = 0;
 
-  static std::uint64_t pending_key(ClientId client, std::uint32_t round) noexcept {
-    return (std::uint64_t{round} << 32) | client;
-  }
-
-  mutable std::mutex mutex_;  // guards enrolment_, opener_, store_, rounds_, pending_index_, pruned_below_,
-                              // broken_links_, broken_since_
+  mutable std::mutex mutex_;  // guards intake_, store_, rounds_, pruned_below_, broken_links_, broken_since_
   std::map<std::uint32_t, RoundData> rounds_;
   std::vector<RoundReport> unreported_;  // published here before a restart, not yet on_report'd
-  std::unordered_map<std::uint64_t, std::uint32_t> pending_index_;  // (round, client) -> seq, within a batch
-  ThreadPool pool_;
 
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
