@@ -31,10 +31,12 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 
 #include "edgempc/core/sodium.hpp"
+#include "edgempc/core/detail/durable_file.hpp"
 #include "edgempc/error.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
@@ -66,32 +68,14 @@ inline std::string check_of(const std::string& body) {
 
 /// Replaces `path` with `text` so that a crash leaves either the old or the new file, durably.
 inline void replace_file(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) os_fail("cannot create", tmp);
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const ssize_t w = ::write(fd, text.data() + at, text.size() - at);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      ::close(fd);
-      os_fail("cannot write", tmp);
-    }
-    at += static_cast<std::size_t>(w);
+  try {
+    edgempc::detail::replace_file(path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  } catch (const error& e) {  // the same error, with this file's name in front
+    std::string m = e.what();
+    const std::string tail = ": " + e.code().message();
+    if (m.ends_with(tail)) m.resize(m.size() - tail.size());
+    throw error(static_cast<errc>(e.code().value()), "SealSequence: " + m);
   }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    os_fail("cannot sync", tmp);
-  }
-  if (::close(fd) != 0) os_fail("cannot close", tmp);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) os_fail("cannot rename onto", path);
-  const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
-  const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (d < 0 || ::fsync(d) != 0) {
-    if (d >= 0) ::close(d);
-    os_fail("cannot sync directory", dir);
-  }
-  ::close(d);
 }
 
 }  // namespace detail::seal_sequence

@@ -89,6 +89,7 @@
 #include <utility>
 #include <vector>
 
+#include "edgempc/core/detail/durable_file.hpp"
 #include "edgempc/core/detail/endian.hpp"
 #include "edgempc/core/sodium.hpp"
 #include "edgempc/error.hpp"
@@ -319,58 +320,12 @@ inline void seal(const SecretKey& key, const std::uint8_t* nonce, std::span<cons
   return plain;
 }
 
-/// An owned file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) noexcept : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] int get() const noexcept { return fd_; }
-  /// Closes now and reports failure (a failed close can lose buffered data).
-  void close() {
-    const int fd = std::exchange(fd_, -1);
-    if (fd >= 0 && ::close(fd) != 0) throw error(errc::invalid_argument, std::string("close: ") + std::strerror(errno));
-  }
-
- private:
-  int fd_;
-};
-
-[[nodiscard]] inline error os_error(const std::string& what, const std::filesystem::path& p) {
-  return error(errc::invalid_argument, what + " " + p.string() + ": " + std::strerror(errno));
-}
-
-inline void write_all(int fd, const std::uint8_t* p, std::size_t n, const std::filesystem::path& path) {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) throw os_error("cannot write", path);
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-}
-
-/// Reads up to n bytes, fewer only at end of file.
-[[nodiscard]] inline std::size_t read_up_to(int fd, std::uint8_t* p, std::size_t n, const std::filesystem::path& path) {
-  std::size_t got = 0;
-  while (got < n) {
-    const ssize_t r = ::read(fd, p + got, n - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) throw os_error("cannot read", path);
-    if (r == 0) break;
-    got += static_cast<std::size_t>(r);
-  }
-  return got;
-}
-
-/// Makes a rename or unlink in `dir` durable.
-inline void fsync_dir(const std::filesystem::path& dir) {
-  Fd d(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (d.get() < 0 || ::fsync(d.get()) != 0) throw os_error("cannot sync directory", dir);
-}
+// The durable-file helpers are shared with the device's seal sequence.
+using edgempc::detail::Fd;
+using edgempc::detail::fsync_dir;
+using edgempc::detail::os_error;
+using edgempc::detail::read_up_to;
+using edgempc::detail::write_all;
 
 /// A name beside `target` that nobody else picks: target + suffix + 16 random hex digits.
 [[nodiscard]] inline std::filesystem::path temp_beside(const std::filesystem::path& target, std::string_view suffix) {
