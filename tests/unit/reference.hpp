@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Plain reference arithmetic for the tests: unsigned __int128 and %, nothing clever.
+// Plain reference arithmetic for the tests: unsigned __int128 and %, nothing clever. (On targets
+// without __int128, such as 32-bit ARM, u128 is the library's two-word class, which
+// core_int128_test checks against __int128 where both exist.)
 #pragma once
 
 #include <cstdint>
@@ -11,7 +13,7 @@
 
 namespace test {
 
-__extension__ using u128 = unsigned __int128;
+using u128 = edgempc::detail::uint128_t;
 
 template <class T>
 constexpr u128 modulus_of() {

@@ -8,13 +8,12 @@
 #include <compare>
 #include <cstdint>
 
+#include "edgempc/core/detail/int128.hpp"
 #include "edgempc/error.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
 
 namespace detail {
-
-__extension__ using uint128 = unsigned __int128;
 
 /// Arithmetic on canonical representatives of Z_p, p = 2^61 - 1, as plain integers. Every
 /// function takes values in [0, p) and returns a value in [0, p). The conditional
@@ -40,9 +39,13 @@ struct M61Ops {
   }
   [[nodiscard]] static constexpr rep_type neg(rep_type a) noexcept { return sub(0, a); }
   [[nodiscard]] static constexpr rep_type mul(rep_type a, rep_type b) noexcept {
-    const uint128 t = static_cast<uint128>(a) * b;  // < 2^122
-    // t = hi * 2^61 + lo and 2^61 = 1 (mod p), so t = hi + lo < 2p.
-    return cond_sub_p((static_cast<rep_type>(t) & modulus) + static_cast<rep_type>(t >> 61));
+    // a * b < 2^122: unsigned __int128 where the compiler has it, 32-bit halves otherwise.
+    return reduce_product(mul_64x64_128(a, b));
+  }
+  /// A product of two elements (t < 2^122) to its residue.
+  [[nodiscard]] static constexpr rep_type reduce_product(U64Pair t) noexcept {
+    // t = (t >> 61) * 2^61 + (t mod 2^61) and 2^61 = 1 (mod p), so t = the sum of the two < 2p.
+    return cond_sub_p((t.lo & modulus) + ((t.hi << 3) | (t.lo >> 61)));
   }
   /// Any 64-bit integer to its residue.
   [[nodiscard]] static constexpr rep_type reduce(std::uint64_t x) noexcept {

@@ -22,14 +22,17 @@
 #include <span>
 #include <vector>
 
+#include "edgempc/core/detail/int128.hpp"
 #include "edgempc/gc/builder.hpp"
 #include "edgempc/gc/yao.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
 namespace gc {
 
-__extension__ using Int128 = __int128;
-__extension__ using UInt128 = unsigned __int128;
+/// The aggregates' result type: `__int128` where the compiler has it, else (32-bit ARM) a class
+/// with the same operators (core/detail/int128.hpp).
+using Int128 = edgempc::detail::int128_t;
+using UInt128 = edgempc::detail::uint128_t;
 
 enum class Aggregate : std::uint8_t { sum, average, maximum, minimum, above_threshold };
 
@@ -103,10 +106,14 @@ inline std::vector<bool> bits_of(std::span<const std::uint64_t> values) {
 
 /// The output bits as a (sign-extended if `is_signed`) integer.
 inline Int128 value_of(const std::vector<bool>& bits, bool is_signed) {
-  UInt128 v = 0;
-  for (std::size_t i = 0; i < bits.size() && i < 128; ++i) v |= static_cast<UInt128>(bits[i]) << i;
-  if (is_signed && !bits.empty() && bits.back() && bits.size() < 128) v |= ~static_cast<UInt128>(0) << bits.size();
-  return static_cast<Int128>(v);
+  std::uint64_t word[2] = {0, 0};
+  for (std::size_t i = 0; i < bits.size() && i < 128; ++i) word[i / 64] |= static_cast<std::uint64_t>(bits[i]) << (i % 64);
+  if (is_signed && !bits.empty() && bits.back() && bits.size() < 128) {
+    const std::size_t n = bits.size();  // sign-extend from bit n - 1
+    if (n < 64) word[0] |= ~std::uint64_t{0} << n;
+    word[1] |= n <= 64 ? ~std::uint64_t{0} : ~std::uint64_t{0} << (n - 64);
+  }
+  return edgempc::detail::make_int128(word[1], word[0]);
 }
 
 }  // namespace detail::aggregate
