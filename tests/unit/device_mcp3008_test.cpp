@@ -11,11 +11,29 @@
 #include <cstdint>
 #include <vector>
 
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 using namespace edgempc;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+/// Whether SPI_IOC_WR_MODE on a file that is not such a device fails as the kernel fails it (ENOTTY).
+/// qemu-user answers an ioctl it does not emulate with ENOSYS, so under qemu the "not a spidev node"
+/// check cannot be made and is skipped with a warning.
+bool spi_ioc_wr_mode_refusal_observable() {
+  const int fd = ::open("/dev/null", O_RDWR);
+  if (fd < 0) return true;
+  std::uint8_t mode = 0;
+  const int rc = ::ioctl(fd, SPI_IOC_WR_MODE, &mode);
+  const bool enosys = rc < 0 && errno == ENOSYS;
+  ::close(fd);
+  return !enosys;
+}
 
 // Models SpiBus as an MCP3008 would answer: decodes the command bits from MOSI and shifts out
 // the null bit and the 10-bit code of the selected input. MISO bits the chip leaves undriven
@@ -128,6 +146,10 @@ TEST_CASE("MCP3008 and SpiDev refuse bad settings", "[device]") {
   REQUIRE(code_of([&] { one.poll(Clock::now() + 1s, none); }) == errc::size_mismatch);
 
   REQUIRE(code_of([] { device::SpiDev d("/dev/spidev-does-not-exist", {}); }) == errc::connection_lost);
-  REQUIRE(code_of([] { device::SpiDev d("/dev/null", {}); }) == errc::invalid_argument);  // not spidev: ENOTTY
+  if (spi_ioc_wr_mode_refusal_observable()) {
+    REQUIRE(code_of([] { device::SpiDev d("/dev/null", {}); }) == errc::invalid_argument);  // not spidev: ENOTTY
+  } else {
+    WARN("SKIP: SpiDev(\"/dev/null\"): SPI_IOC_WR_MODE: ENOSYS (qemu-user), not ENOTTY");
+  }
   REQUIRE(code_of([] { device::SpiDev d("/dev/null", {.mode = 4}); }) == errc::invalid_argument);
 }

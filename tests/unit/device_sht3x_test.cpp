@@ -12,11 +12,29 @@
 #include <deque>
 #include <vector>
 
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 using namespace edgempc;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+/// Whether I2C_FUNCS on a file that is not such a device fails as the kernel fails it (ENOTTY).
+/// qemu-user answers an ioctl it does not emulate with ENOSYS, so under qemu the "not an i2c-dev node"
+/// check cannot be made and is skipped with a warning.
+bool i2c_funcs_refusal_observable() {
+  const int fd = ::open("/dev/null", O_RDWR);
+  if (fd < 0) return true;
+  unsigned long funcs = 0;
+  const int rc = ::ioctl(fd, I2C_FUNCS, &funcs);
+  const bool enosys = rc < 0 && errno == ENOSYS;
+  ::close(fd);
+  return !enosys;
+}
 
 // What the fake sensor does on one read.
 struct Answer {
@@ -219,7 +237,11 @@ TEST_CASE("I2cDev: open errors are edgempc::error with the OS's reason", "[devic
     return std::error_code{};
   };
   REQUIRE(code_of([] { device::I2cDev("/dev/i2c-does-not-exist", 0x44); }) == errc::connection_lost);
-  REQUIRE(code_of([] { device::I2cDev("/dev/null", 0x44); }) == errc::invalid_argument);  // not i2c-dev: ENOTTY
+  if (i2c_funcs_refusal_observable()) {
+    REQUIRE(code_of([] { device::I2cDev("/dev/null", 0x44); }) == errc::invalid_argument);  // not i2c-dev: ENOTTY
+  } else {
+    WARN("SKIP: I2cDev(\"/dev/null\"): I2C_FUNCS: ENOSYS (qemu-user), not ENOTTY");
+  }
   REQUIRE(code_of([] { device::I2cDev("/dev/null", 0x78); }) == errc::invalid_argument);  // reserved address
   REQUIRE(code_of([] { device::I2cDev("/dev/null", 0x02); }) == errc::invalid_argument);
   try {
