@@ -240,9 +240,7 @@ int main(int argc, char** argv) {
   ::close(pipe_fds[1]);
   std::fprintf(opt.json ? stderr : stdout, "smart_home: %zu sensors, %zu gateways (%s), alerts above %.1f C, %zu rounds of %lld ms\n",
               opt.sensors, opt.gateways,
-              group.scheme.kind == SplitScheme::Kind::shamir
-                  ? ("Shamir t = " + std::to_string(group.scheme.threshold)).c_str()
-                  : "additive",
+              group.scheme.describe().c_str(),
               opt.threshold, opt.rounds, static_cast<long long>(group.round_length.count()));
 
   // 4. The sensors, on a thread of their own: each round, at the round's open, they read,

@@ -197,7 +197,7 @@ TEST_CASE("ThreadPool: parallel_for covers every index from 0 to n - 1 exactly o
       pool.parallel_for(n, chunk, [&](std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i) {
           ++hits[i];
-          values[i] = i * i;
+          values[i] = static_cast<std::uint64_t>(i) * i;  // size_t is 32 bits on armhf
         }
       });
       CHECK(std::all_of(hits.begin(), hits.end(), [](std::uint8_t h) { return h == 1; }));

@@ -7,6 +7,7 @@
 #include <edgempc/platform/thread_pool.hpp>
 
 #include <array>
+#include <random>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -461,4 +462,57 @@ TEST_CASE("submission: open_batch gives what open_into gives one message at a ti
   // The replay state moved exactly as one by one: resending any accepted message is stale now.
   const std::vector<std::span<const std::uint8_t>> again{messages[0], messages[7]};
   for (const auto& o : batch_side.openers[0].open_batch<Mersenne61>(again, pool)) CHECK(o.failure == errc::protocol_violation);
+}
+
+TEST_CASE("SplitScheme: quorum, share and reconstruct from any quorum, to_additive sums to the secrets",
+          "[platform]") {
+  std::mt19937_64 rng(5);
+  edgempc::Prg prg(edgempc::Prg::Seed{3});
+  for (const SplitScheme scheme : {SplitScheme::shamir(1, 3), SplitScheme::shamir(2, 5), SplitScheme::additive(3)}) {
+    CAPTURE(scheme.describe());
+    const std::size_t n = scheme.parties;
+    CHECK(scheme.quorum() == (scheme.kind == SplitScheme::Kind::shamir ? scheme.threshold + 1 : n));
+    std::vector<Mersenne61> secrets(17);
+    for (auto& s : secrets) s = Mersenne61::from_uint(rng());
+    const auto shares = scheme.share<Mersenne61>(prg, secrets);
+    REQUIRE(shares.size() == n);
+    // Every subset of the gateways of at least the quorum reconstructs the secrets, and so does
+    // the sum of their additive conversions.
+    for (std::uint32_t set = 1; set < (1u << n); ++set) {
+      std::vector<edgempc::PartyId> holders;
+      std::vector<std::vector<Mersenne61>> held;
+      for (edgempc::PartyId p = 0; p < n; ++p)
+        if (set >> p & 1) holders.push_back(p), held.push_back(shares[p]);
+      if (holders.size() < scheme.quorum()) {
+        CHECK_THROWS_MATCHES(scheme.reconstruct_from(holders, held), error, has_code(errc::insufficient_shares));
+        continue;
+      }
+      CHECK(scheme.reconstruct_from(holders, held) == secrets);
+      std::vector<Mersenne61> sum(secrets.size(), Mersenne61::zero());
+      for (std::size_t k = 0; k < holders.size(); ++k) {
+        const auto a = scheme.to_additive(holders, holders[k], shares[holders[k]]);
+        for (std::size_t i = 0; i < sum.size(); ++i) sum[i] = sum[i] + a[i];
+      }
+      CHECK(sum == secrets);
+    }
+    std::vector<edgempc::PartyId> not_me;  // every gateway but the last: enough, without it
+    for (edgempc::PartyId p = 0; p + 1 < n; ++p) not_me.push_back(p);
+    const auto last = static_cast<edgempc::PartyId>(n - 1);
+    CHECK_THROWS_MATCHES(scheme.to_additive(not_me, last, shares[last]), error, has_code(errc::invalid_argument));
+  }
+  CHECK(SplitScheme::shamir(1, 3).describe() == "Shamir t = 1");
+  CHECK(SplitScheme::additive(2).describe() == "additive");
+  const std::vector<Z2k<64>> ring(4);
+  CHECK(SplitScheme::additive(3).share<Z2k<64>>(prg, ring).size() == 3);
+  CHECK_THROWS_MATCHES(SplitScheme::shamir(1, 3).share<Z2k<64>>(prg, ring), error, has_code(errc::invalid_argument));
+}
+
+TEST_CASE("SplitScheme: inconsistent Shamir shares beyond the quorum are detected", "[platform]") {
+  edgempc::Prg prg(edgempc::Prg::Seed{4});
+  const auto scheme = SplitScheme::shamir(1, 3);
+  const std::vector<Mersenne61> secrets{Mersenne61::from_uint(42)};
+  auto shares = scheme.share<Mersenne61>(prg, secrets);
+  shares[2][0] = shares[2][0] + Mersenne61::one();
+  const std::vector<edgempc::PartyId> all{0, 1, 2};
+  CHECK_THROWS_MATCHES(scheme.reconstruct_from(all, shares), error, has_code(errc::inconsistent_shares));
 }

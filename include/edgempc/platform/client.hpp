@@ -72,11 +72,7 @@ class DeviceClient {
   [[nodiscard]] std::vector<std::vector<std::uint8_t>> seal(Prg& prg, std::uint32_t round, std::uint32_t seq,
                                                             std::span<const double> readings) {
     const std::vector<Mersenne61> secrets = encode_channel_readings(group_, readings);
-    std::vector<std::vector<Mersenne61>> shares;
-    if (group_.scheme.kind == SplitScheme::Kind::shamir)
-      shares = Shamir(group_.scheme.parties, group_.scheme.threshold).share(prg, secrets);
-    else
-      shares = share_additive<Mersenne61>(prg, secrets, group_.scheme.parties);
+    std::vector<std::vector<Mersenne61>> shares = group_.scheme.share<Mersenne61>(prg, secrets);
     std::vector<std::vector<std::uint8_t>> out(shares.size());
     for (std::size_t g = 0; g < shares.size(); ++g) {
       out[g] = sealer_.seal<Mersenne61>(g, round, seq, shares[g]);

@@ -87,7 +87,7 @@ struct GroupConfig {
 
   /// The gateways that must be live to finish a round: t + 1 for Shamir, all for additive.
   [[nodiscard]] std::size_t quorum() const noexcept {
-    return scheme.kind == SplitScheme::Kind::shamir ? scheme.threshold + 1 : scheme.parties;
+    return scheme.quorum();
   }
 
   /// errc::invalid_argument naming the first field that is wrong.

@@ -10,6 +10,7 @@
 // Each x^2 must fit the format too: |x| up to sqrt(max_value()).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -40,6 +41,52 @@ struct SplitScheme {
   [[nodiscard]] static SplitScheme additive(std::size_t parties) noexcept { return {Kind::additive, parties, 0}; }
   [[nodiscard]] static SplitScheme shamir(std::size_t threshold, std::size_t parties) noexcept {
     return {Kind::shamir, parties, threshold};
+  }
+
+  // Everything that differs between the two kinds is here, so that nothing else switches on
+  // `kind`: the quorum, sharing, reconstruction from a set of holders, and the conversion to
+  // additive shares among a set of holders (for the garbled circuit's inputs).
+
+  /// The gateways that must take part to finish a round: t + 1 for Shamir, all for additive.
+  [[nodiscard]] std::size_t quorum() const noexcept { return kind == Kind::shamir ? threshold + 1 : parties; }
+
+  /// "Shamir t = 1" or "additive" (for logs and programs).
+  [[nodiscard]] std::string describe() const {
+    return kind == Kind::shamir ? "Shamir t = " + std::to_string(threshold) : std::string("additive");
+  }
+
+  /// One share vector per gateway (result[g] for gateway g) of `secrets`, randomness from `prg`
+  /// only. Shamir needs the Mersenne61 field (errc::invalid_argument otherwise).
+  template <class T>
+  [[nodiscard]] std::vector<std::vector<T>> share(Prg& prg, std::span<const std::type_identity_t<T>> secrets) const {
+    if (kind == Kind::additive) return share_additive<T>(prg, secrets, parties);
+    if constexpr (std::is_same_v<T, Mersenne61>) {
+      return Shamir(parties, threshold).share(prg, secrets);
+    } else {
+      throw error(errc::invalid_argument, "SplitScheme: Shamir sharing needs the Mersenne61 field");
+    }
+  }
+
+  /// The secrets from the shares of `holders` (shares[k] is holders[k]'s vector): for Shamir
+  /// at least t + 1 distinct holders (more are checked for consistency), for additive all n.
+  [[nodiscard]] std::vector<Mersenne61> reconstruct_from(std::span<const PartyId> holders,
+                                                         std::span<const std::vector<Mersenne61>> shares) const {
+    if (kind == Kind::shamir) return Reconstruction(Shamir(parties, threshold), holders, threshold)(shares);
+    if (holders.size() != parties)
+      throw error(errc::insufficient_shares, "SplitScheme: additive reconstruction needs all " + std::to_string(parties) +
+                                                 " shares, got " + std::to_string(holders.size()));
+    return reconstruct_additive<Mersenne61>(shares);
+  }
+
+  /// `self`'s share turned into an additive share among `holders` (which must include `self`):
+  /// the holders' converted vectors sum to the secrets. Additive shares are that already.
+  [[nodiscard]] std::vector<Mersenne61> to_additive(std::span<const PartyId> holders, PartyId self,
+                                                    std::span<const Mersenne61> mine) const {
+    if (kind == Kind::shamir)
+      return shamir_to_additive(Reconstruction(Shamir(parties, threshold), holders, threshold), self, mine);
+    if (std::find(holders.begin(), holders.end(), self) == holders.end())
+      throw error(errc::invalid_argument, "SplitScheme: party " + std::to_string(self) + " is not among the holders");
+    return {mine.begin(), mine.end()};
   }
 };
 
@@ -81,16 +128,7 @@ template <SubmissionDomain T>
   if (secrets.empty() || secrets.size() > submission_max_batch)
     throw error(errc::invalid_argument, "make_submissions: " + std::to_string(secrets.size()) +
                                             " elements (1 to " + std::to_string(submission_max_batch) + " allowed)");
-  std::vector<std::vector<T>> shares;
-  if (scheme.kind == SplitScheme::Kind::shamir) {
-    if constexpr (std::is_same_v<T, Mersenne61>) {
-      shares = Shamir(scheme.parties, scheme.threshold).share(prg, secrets);
-    } else {
-      throw error(errc::invalid_argument, "make_submissions: Shamir sharing needs the Mersenne61 field");
-    }
-  } else {
-    shares = share_additive<T>(prg, secrets, scheme.parties);
-  }
+  const std::vector<std::vector<T>> shares = scheme.share<T>(prg, secrets);
   std::vector<std::vector<std::uint8_t>> out(scheme.parties);
   for (std::size_t g = 0; g < scheme.parties; ++g) out[g] = sealer.seal<T>(g, round, seq, shares[g]);
   return out;

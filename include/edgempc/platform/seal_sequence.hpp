@@ -93,12 +93,12 @@ class SealSequence {
     const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
     std::fclose(f);
     const std::string text(buf, n);
-    unsigned long round = 0, seq = 0;
+    unsigned long long round = 0, seq = 0;  // 64 bits on 32-bit ARM too: 2^32 must not saturate
     char check[17] = {};
     int used = 0;
     const std::string prefix = std::string(detail::seal_sequence::magic) + " ";
     if (text.rfind(prefix, 0) != 0 ||
-        std::sscanf(text.c_str() + prefix.size(), "%10lu %10lu %16[0-9a-f]%n", &round, &seq, check, &used) != 3 ||
+        std::sscanf(text.c_str() + prefix.size(), "%10llu %10llu %16[0-9a-f]%n", &round, &seq, check, &used) != 3 ||
         prefix.size() + static_cast<std::size_t>(used) + 1 != text.size() || text.back() != '\n' ||
         round > UINT32_MAX || seq > UINT32_MAX)
       throw error(errc::malformed_message, "SealSequence: " + file_.string() +

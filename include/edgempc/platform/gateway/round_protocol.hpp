@@ -298,14 +298,7 @@ RoundReport run_round_protocol(Party<Tr>& party, const GroupConfig& group, const
   if (i_receive) {
     std::vector<std::vector<Mersenne61>> all(m);
     for (PartyId p = 0; p < m; ++p) all[p] = p == me ? sums : party.template receive<Mersenne61>(p, 2 * channels);
-    std::vector<Mersenne61> opened;
-    if (group.scheme.kind == SplitScheme::Kind::shamir) {
-      const Shamir shamir(group.scheme.parties, group.scheme.threshold);
-      opened = Reconstruction(shamir, in.live, group.scheme.threshold)(all);
-    } else {
-      opened.assign(2 * channels, Mersenne61::zero());
-      for (const auto& v : all) batch::add<Mersenne61>(opened, v, opened);
-    }
+    const std::vector<Mersenne61> opened = group.scheme.reconstruct_from(in.live, all);
     report.channels.resize(channels);
     for (std::size_t c = 0; c < channels; ++c) {
       const FixedPoint<Mersenne61> format(group.channels[c].frac_bits);
@@ -330,13 +323,9 @@ RoundReport run_round_protocol(Party<Tr>& party, const GroupConfig& group, const
       if (p != a && p != b) q.push_back(p);
     std::sort(q.begin(), q.end());
     if (std::find(q.begin(), q.end(), me) != q.end()) {
-      std::vector<Mersenne61> mine_additive = values;
-      if (group.scheme.kind == SplitScheme::Kind::shamir) {
-        std::vector<PartyId> holders;
-        for (const PartyId p : q) holders.push_back(in.live[p]);
-        const Shamir shamir(group.scheme.parties, group.scheme.threshold);
-        mine_additive = shamir_to_additive(Reconstruction(shamir, holders, group.scheme.threshold), in.self, values);
-      }
+      std::vector<PartyId> holders;
+      for (const PartyId p : q) holders.push_back(in.live[p]);
+      std::vector<Mersenne61> mine_additive = group.scheme.to_additive(holders, in.self, values);
       if (me != a && me != b) {  // split between A and B
         std::vector<Mersenne61> mask(mine_additive.size());
         batch::random_fill<Mersenne61>(prg, mask);
