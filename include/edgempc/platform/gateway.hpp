@@ -311,7 +311,7 @@ class Gateway {
   // ---------------------------------------------------------------- intake
 
   [[nodiscard]] RoundPhase phase_of(std::uint32_t r, std::int64_t now) const {
-    if (r < pruned_below_) return RoundPhase::absent;
+    if (r < intake_.pruned_below()) return RoundPhase::absent;
     const auto it = rounds_.find(r);
     if (it != rounds_.end() && it->second.phase == RoundPhase::finished) return RoundPhase::finished;
     if (now < close_ms(r)) return RoundPhase::collecting;
@@ -419,7 +419,8 @@ class Gateway {
         break;
       }
       std::optional<RoundStatus> elsewhere;
-      const std::vector<PartyId> live = probe(r, elsewhere);
+      std::vector<std::uint64_t> masks;
+      const std::vector<PartyId> live = probe(r, elsewhere, masks);
       if (elsewhere) {
         report.status = *elsewhere;
         report.reason = "finished by the other gateways without this one";
@@ -427,7 +428,7 @@ class Gateway {
       }
       const bool recipient_live = std::any_of(live.begin(), live.end(), [&](PartyId p) { return group_.policy.is_recipient(p); });
       if (live.size() >= group_.quorum() && recipient_live) {
-        const auto mesh = choose(r, live);
+        const auto mesh = choose(r, live, masks);
         if (!mesh) {
           last_problem = "no " + std::to_string(group_.quorum()) + " of the live gateways " + gateway_list(mask_of(live)) +
                          " link with each other and include a recipient";
@@ -502,7 +503,7 @@ class Gateway {
   /// does not hand it over again.
   void mark_reported(const RoundReport& report) {
     std::lock_guard lock(mutex_);
-    if (report.round < pruned_below_) return;
+    if (report.round < intake_.pruned_below()) return;
     std::vector<std::uint8_t> state{static_cast<std::uint8_t>(report.status)};
     const auto bytes = encode_report(report);
     state.insert(state.end(), bytes.begin(), bytes.end());
@@ -539,17 +540,18 @@ class Gateway {
     // Rounds below the first kept one are gone from memory and store: a submission for one is
     // refused as closed, and a peer asking about one hears `absent` (this gateway no longer
     // takes part in it), never `finishing`.
-    pruned_below_ = std::max(pruned_below_, keep_from);
     intake_.prune_below(keep_from);
   }
 
   /// Who is live for round r (sorted, this gateway included). Sets `elsewhere` to the outcome if
-  /// a peer has finished the round already.
-  std::vector<PartyId> probe(std::uint32_t r, std::optional<RoundStatus>& elsewhere) {
+  /// a peer has finished the round already, and masks[p] to what each live peer p says it cannot
+  /// link with (asked on the same connection; 0 if it cannot be asked).
+  std::vector<PartyId> probe(std::uint32_t r, std::optional<RoundStatus>& elsewhere, std::vector<std::uint64_t>& masks) {
     const std::size_t n = group_.gateways.size();
     std::vector<int> state(n, -1);  // -1 unknown, else a RoundPhase
     state[id_] = static_cast<int>(RoundPhase::finishing);
     const std::int64_t wait_until = close_ms(r) + group_.peer_wait.count();
+    masks.assign(n, 0);
     for (;;) {
       bool unknown = false;
       for (PartyId p = 0; p < n; ++p) {
@@ -559,6 +561,12 @@ class Gateway {
           const auto answer = c.round_state(r);
           state[p] = static_cast<int>(answer.phase);
           if (answer.phase == RoundPhase::finished) elsewhere = answer.outcome.value_or(RoundStatus::failed);
+          if (answer.phase == RoundPhase::finishing) {
+            try {
+              masks[p] = c.unreachable(r);
+            } catch (const std::exception&) {  // a peer that cannot say names nobody
+            }
+          }
         } catch (const std::exception&) {  // also out of descriptors (a system_error)
           state[p] = -1;
         }
@@ -588,21 +596,16 @@ class Gateway {
     return out + "}";
   }
 
-  /// The gateways that finish round r (mesh_choice.hpp), from the live set and every live
-  /// gateway's unreachable mask (a peer that cannot be asked counts as naming nobody).
-  std::optional<std::vector<PartyId>> choose(std::uint32_t r, const std::vector<PartyId>& live) {
+  /// The gateways that finish round r (mesh_choice.hpp), from the live set and the unreachable
+  /// masks probe() read (this gateway's own from its round data).
+  std::optional<std::vector<PartyId>> choose(std::uint32_t r, const std::vector<PartyId>& live,
+                                             const std::vector<std::uint64_t>& masks) {
     std::vector<MeshCandidate> candidates;
     for (const PartyId p : live) {
-      MeshCandidate c{p, group_.policy.is_recipient(p), 0};
+      MeshCandidate c{p, group_.policy.is_recipient(p), masks[p]};
       if (p == id_) {
         std::lock_guard lock(mutex_);
         c.unreachable = rounds_[r].unreachable;
-      } else {
-        try {
-          IngestClient client(group_.gateways[p].host, group_.gateways[p].ingest_port, std::chrono::milliseconds(1000));
-          c.unreachable = client.unreachable(r);
-        } catch (const std::exception&) {
-        }
       }
       candidates.push_back(c);
     }
@@ -708,11 +711,10 @@ class Gateway {
   ThreadPool pool_;  // opens batches of submissions (intake_)
   Intake<SqliteStore> intake_;
   std::uint32_t start_round_ = 0;
-  std::uint32_t pruned_below_ = 0;  // rounds below it are gone from the store
   std::uint64_t broken_links_ = 0;  // peers left out of meshes since broken_since_ (bit = id)
   std::uint32_t broken_since_ = 0;
 
-  mutable std::mutex mutex_;  // guards intake_, store_, rounds_, pruned_below_, broken_links_, broken_since_
+  mutable std::mutex mutex_;  // guards intake_, store_, rounds_, broken_links_, broken_since_
   std::map<std::uint32_t, RoundData> rounds_;
   std::vector<RoundReport> unreported_;  // published here before a restart, not yet on_report'd
 
