@@ -12,7 +12,7 @@
 // no link is broken, holding at least `quorum` gateways and at least one recipient; among equally
 // large ones, the one with more recipients, then the one whose sorted ids come first. The chosen
 // gateways build the mesh; a live gateway left out does not, and learns the round's outcome by
-// probing the others (gateway.hpp).
+// probing the others (round_finisher.hpp).
 //
 // Why this converges. A mask only grows within a round (a failure is never forgotten until the
 // round ends, or until a gateway finds no quorum at all and starts over), and each retry reads

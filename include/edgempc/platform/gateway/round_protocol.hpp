@@ -2,7 +2,7 @@
 // The round protocol: what the live gateways of a group say to each other to finish one round,
 // once they are connected (over any Transport: Noise over TCP in the gateway, LocalNetwork in
 // tests). A free template over Party<Tr>; it knows nothing of sockets, stores or clocks, which
-// the caller hands in (RoundHooks). platform/gateway.hpp finds the live gateways, builds the
+// the caller hands in (RoundHooks). round_finisher.hpp finds the live gateways, builds the
 // mesh and retries; this header is one attempt.
 //
 // Inputs per gateway: its shares of each client's readings and their squares (the layout of
