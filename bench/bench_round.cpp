@@ -2,7 +2,8 @@
 // End-to-end rounds (issue 7): 3 gateways (Shamir t = 1, n = 3) as forked processes on
 // 127.0.0.1, each a real process with its own encrypted SQLite store in a fresh temporary
 // directory; the benchmark process is the device fleet. Channels temperature (16 fraction bits,
-// alert above 30) and humidity (12 bits), recipients {0}, as in tests/unit/gateway_harness.hpp.
+// alert above 30) and humidity (12 bits), recipients {0}, as in tests/support/gateway_fleet.hpp,
+// whose GatewayProcess, TempDir and report codec this benchmark uses.
 //
 // BM_round/<policy>/<rows>/<clients>/real_time: every client sends one submission per round
 //   carrying <rows> rows of the 2 channels (1: one reading per channel, 4 elements with the
@@ -45,6 +46,9 @@
 #include <edgempc/platform/gateway.hpp>
 #include <edgempc/platform/uplink.hpp>
 
+#include "gateway_fleet.hpp"
+#include "temp_dir.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -68,7 +72,6 @@
 #include <memory>
 #include <optional>
 #include <random>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -85,39 +88,13 @@ using Messages = std::vector<std::vector<std::vector<std::uint8_t>>>;  // [clien
 constexpr std::size_t n_gateways = 3;
 constexpr std::size_t n_channels = 2;
 
-std::int64_t unix_ms() { return edgempc::platform::SystemClock{}.now_ms(); }
+using test::unix_ms;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 void sleep_until_unix_ms(std::int64_t ms) {
   std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
 }
-
-/// A port the OS has just handed out (bound, read, closed); good enough on a benchmark machine.
-std::uint16_t free_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "edgempc-bench-round-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // ---------------------------------------------------------------- the fleet and its group
 
@@ -145,18 +122,10 @@ GroupConfig make_group(std::vector<KeyPair>& gateway_keys, std::chrono::millisec
   GroupConfig g;
   g.name = "bench";
   g.scheme = SplitScheme::shamir(1, n_gateways);
-  std::vector<std::uint16_t> used;  // the OS may hand out a port it just handed out
-  const auto port = [&] {
-    for (;;)
-      if (const std::uint16_t p = free_port(); std::find(used.begin(), used.end(), p) == used.end()) {
-        used.push_back(p);
-        return p;
-      }
-  };
+  const auto ports = test::free_ports(2 * n_gateways);
   for (PartyId id = 0; id < n_gateways; ++id) {
     gateway_keys.push_back(KeyPair::generate());
-    const std::uint16_t peer = port(), ingest = port();
-    g.gateways.push_back({id, "127.0.0.1", peer, ingest, gateway_keys.back().public_key()});
+    g.gateways.push_back({id, "127.0.0.1", ports[2 * id], ports[2 * id + 1], gateway_keys.back().public_key()});
   }
   g.channels.push_back({"temperature", 16, -40.0, 125.0, 30.0});
   g.channels.push_back({"humidity", 12, 0.0, 100.0, std::nullopt});
@@ -268,18 +237,6 @@ std::vector<Messages> seal_rounds(const GroupConfig& group, const Fleet& f, std:
 
 // ---------------------------------------------------------------- gateways in child processes
 
-// The library's binary report codec (platform/round_report.hpp), hex-encoded on one line.
-std::string report_line(const RoundReport& r) { return "R " + edgempc::detail::to_hex(encode_report(r)) + "\n"; }
-
-RoundReport report_from_line(const std::string& line) {
-  const std::string hex = line.substr(2);
-  std::vector<std::uint8_t> bytes(hex.size() / 2);
-  std::size_t n = 0;
-  if (sodium_hex2bin(bytes.data(), bytes.size(), hex.data(), hex.size(), nullptr, &n, nullptr) != 0 || n != bytes.size())
-    throw std::runtime_error("a report line that is not hex");
-  return decode_report(bytes);
-}
-
 void write_all(int fd, const void* p, std::size_t n) {
   const auto* b = static_cast<const char*>(p);
   while (n > 0) {
@@ -289,86 +246,6 @@ void write_all(int fd, const void* p, std::size_t n) {
     n -= static_cast<std::size_t>(k);
   }
 }
-
-/// One gateway in a child process, finishing rounds 0 .. last_round; reports come through a pipe.
-class GatewayChild {
- public:
-  GatewayChild(const GroupConfig& group, PartyId id, const KeyPair& key, const Enrolment& enrolment,
-               const fs::path& store, std::uint32_t last_round) {
-    int fds[2];
-    if (::pipe(fds) != 0) throw std::runtime_error("pipe");
-    std::fflush(nullptr);
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork");
-    if (pid_ == 0) {
-      ::close(fds[0]);
-      int code = 0;
-      try {
-        GatewayOptions options;
-        options.finish_limit = std::chrono::milliseconds(120000);
-        options.message_timeout = std::chrono::milliseconds(60000);
-        Gateway g(group, id, key, enrolment, store, options);
-        g.run(last_round, [&](const RoundReport& r) {
-          const std::string line = report_line(r);
-          write_all(fds[1], line.data(), line.size());
-        });
-      } catch (const std::exception& e) {
-        std::string line = std::string("E gateway ") + std::to_string(id) + ": " + e.what();
-        std::replace(line.begin(), line.end(), '\n', ' ');
-        line += "\n";
-        write_all(fds[1], line.data(), line.size());
-        code = 1;
-      }
-      ::close(fds[1]);
-      std::fflush(nullptr);
-      ::_exit(code);
-    }
-    ::close(fds[1]);
-    fd_ = fds[0];
-  }
-  GatewayChild(const GatewayChild&) = delete;
-  GatewayChild& operator=(const GatewayChild&) = delete;
-  ~GatewayChild() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  /// The next round report; std::runtime_error on the child's error, its exit, or a timeout.
-  RoundReport next(std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    for (;;) {
-      if (const auto nl = text_.find('\n'); nl != std::string::npos) {
-        const std::string line = text_.substr(0, nl);
-        text_.erase(0, nl + 1);
-        if (line.rfind("E ", 0) == 0) throw std::runtime_error(line.substr(2));
-        if (line.rfind("R ", 0) == 0) return report_from_line(line);
-        continue;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0) throw std::runtime_error("no round report within " + std::to_string(timeout.count()) + " ms");
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
-      char buf[4096];
-      const ssize_t k = ::read(fd_, buf, sizeof buf);
-      if (k <= 0) throw std::runtime_error("a gateway process exited without reporting");
-      text_.append(buf, static_cast<std::size_t>(k));
-    }
-  }
-
-  /// Waits for the child to exit (it does after its last round).
-  void join() {
-    if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  std::string text_;
-};
 
 void wait_until_listening(const GroupConfig& group) {
   const auto deadline = Clock::now() + std::chrono::seconds(60);
@@ -457,18 +334,22 @@ void BM_round(benchmark::State& state, bool all_six) {
   const std::size_t sub_bytes = messages[0][0][0].size();
   const std::size_t readings = rows * n_channels;
 
-  TempDir dir;
+  test::TempDir dir("edgempc-bench-round");
   // Round 0 is open from before now until now + the cold budget (not a whole round: the
   // warm-up needs only the gateways' start and the cold ingestion).
   group.epoch_ms = unix_ms() + plan.cold.count() - length.count();
   const auto close_ms = [&](std::uint32_t r) { return group.epoch_ms + (std::int64_t{r} + 1) * length.count(); };
-  std::vector<std::unique_ptr<GatewayChild>> gws;
+  std::vector<std::unique_ptr<test::GatewayProcess>> gws;
+  const auto patient = [](GatewayOptions& o) {  // the largest rounds take minutes on a busy machine
+    o.finish_limit = std::chrono::milliseconds(120000);
+    o.message_timeout = std::chrono::milliseconds(60000);
+  };
   Uplink uplink(group);
   double cold_ingest = 0, cold_finish = 0, ingest = 0, finish = 0;
   try {
     for (PartyId g = 0; g < n_gateways; ++g)
-      gws.push_back(std::make_unique<GatewayChild>(group, g, gateway_keys[g], f.enrolment,
-                                                   dir.path() / ("gw" + std::to_string(g) + ".db"), rounds - 1));
+      gws.push_back(std::make_unique<test::GatewayProcess>(group, g, gateway_keys[g], f.enrolment,
+                                                           dir / ("gw" + std::to_string(g) + ".db"), rounds - 1, patient));
     wait_until_listening(group);
 
     // Round 0, cold: untimed.

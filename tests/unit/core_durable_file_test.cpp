@@ -9,18 +9,12 @@
 
 #include "edgempc/core/detail/durable_file.hpp"
 #include "protocol_harness.hpp"
+#include "temp_dir.hpp"
 
 using namespace edgempc;
 
 namespace {
 
-std::filesystem::path fresh_dir() {
-  static int n = 0;
-  const auto d = std::filesystem::temp_directory_path() / ("edgempc-durable-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d;
-}
 
 std::vector<std::uint8_t> slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -30,7 +24,8 @@ std::vector<std::uint8_t> slurp(const std::filesystem::path& p) {
 }  // namespace
 
 TEST_CASE("replace_file writes, then replaces, a file atomically and leaves no temporary file", "[core]") {
-  const auto dir = fresh_dir();
+  const test::TempDir temp("edgempc-durable");
+  const auto& dir = temp.path();
   const auto f = dir / "state";
   std::mt19937_64 rng(11);
   for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{4096}, std::size_t{100000}}) {
@@ -42,11 +37,11 @@ TEST_CASE("replace_file writes, then replaces, a file atomically and leaves no t
   }
   CHECK((std::filesystem::status(f).permissions() & std::filesystem::perms::all) ==
         (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("replace_file into a missing directory fails naming the path, and changes nothing", "[core]") {
-  const auto dir = fresh_dir();
+  const test::TempDir temp("edgempc-durable");
+  const auto& dir = temp.path();
   const auto f = dir / "no-such-dir" / "state";
   const std::vector<std::uint8_t> bytes{1, 2, 3};
   try {
@@ -57,11 +52,11 @@ TEST_CASE("replace_file into a missing directory fails naming the path, and chan
     CHECK_THAT(std::string(e.what()), Catch::Contains("no-such-dir"));
   }
   CHECK_FALSE(std::filesystem::exists(f));
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("write_all and read_up_to move whole buffers, read_up_to stops at end of file", "[core]") {
-  const auto dir = fresh_dir();
+  const test::TempDir temp("edgempc-durable");
+  const auto& dir = temp.path();
   const auto f = dir / "data";
   std::vector<std::uint8_t> bytes(70000);
   for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 7);
@@ -78,5 +73,4 @@ TEST_CASE("write_all and read_up_to move whole buffers, read_up_to stops at end 
   back.resize(bytes.size());
   CHECK(back == bytes);
   CHECK_THROWS_MATCHES(detail::fsync_dir(dir / "missing"), error, test::has_code(errc::invalid_argument));
-  std::filesystem::remove_all(dir);
 }

@@ -1,20 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
-// Gateways as real processes over TCP on 127.0.0.1, fed by a device fleet over their ingest
-// ports: the published statistics against the plaintext, and every failure the platform must
-// survive (bad submissions, client and gateway dropouts, SIGKILL and restart, backup/restore).
+// Gateways over real TCP on 127.0.0.1, fed by a device fleet over their ingest ports: the
+// published statistics against the plaintext, and every failure the platform must survive.
+// Most tests run the gateways in this process on one ManualClock (InProcessGroup): the test
+// moves the clock to close a round, so nothing sleeps to a round boundary. A few end-to-end
+// smoke tests fork real gateway processes on the wall clock, where a process must die (SIGKILL
+// and restart, a kill at a chosen step of the finish), be restored from a backup, or run
+// under its own descriptor limit.
 #include <catch2/catch.hpp>
 
-#include "gateway_harness.hpp"
+#include "gateway_fleet.hpp"
 #include "protocol_harness.hpp"
 
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 using namespace edgempc;
 using namespace edgempc::platform;
 using test::Fixture;
 using test::GatewayProcess;
+using test::InProcessGroup;
 
 namespace {
 
@@ -49,25 +52,29 @@ std::chrono::steady_clock::time_point before_close(const Fixture& f, std::uint32
   return std::chrono::steady_clock::now() + std::chrono::milliseconds(f.close_ms(r) - test::unix_ms() - 100);
 }
 
+/// For gateways on a manual clock, a round stays open until the test moves the clock: the
+/// uplink's deadline only guards against a hang.
+std::chrono::steady_clock::time_point guard() { return std::chrono::steady_clock::now() + std::chrono::seconds(60); }
+
 }  // namespace
 
-TEST_CASE("gateway processes publish count, mean, variance, min, max and alerts over two rounds", "[platform]") {
+TEST_CASE("gateways publish count, mean, variance, min, max and alerts over two rounds", "[platform]") {
   const bool shamir = GENERATE(true, false);
-  Fixture f(3, shamir ? 1 : 0, 120, 1500, 1, {0, 2});
-  std::vector<std::unique_ptr<GatewayProcess>> gws;
-  for (PartyId g = 0; g < 3; ++g) gws.push_back(std::make_unique<GatewayProcess>(f, g, 1));
+  Fixture f(3, shamir ? 1 : 0, 120, 3'600'000, 1, {0, 2});  // hour-long rounds: only the clock closes one
+  InProcessGroup group(f, {0, 1, 2}, 1);
   std::vector<std::vector<std::array<double, 2>>> readings;
   std::vector<std::vector<bool>> included;
   Uplink uplink(f.group);
   for (std::uint32_t r = 0; r < 2; ++r) {
-    test::sleep_until_ms(f.open_ms(r) + 50);
     readings.push_back(test::make_readings(120, r, 7));
-    const auto codes = uplink.send(test::seal_round(f, r, readings.back()), before_close(f, r));
+    const auto codes = uplink.send(test::seal_round(f, r, readings.back()), guard());
     included.push_back(held_by(codes, {0, 1, 2}));
     CHECK(std::count(included.back().begin(), included.back().end(), true) == 120);
+    group.clock->set(f.close_ms(r));  // round r closes; round r + 1 opens
+    REQUIRE(group.wait_for(0, r + 1).size() == r + 1);
   }
   for (const PartyId g : {0u, 2u}) {  // the recipients
-    const auto reports = gws[g]->reports();
+    const auto reports = group.wait_for(g, 2);
     REQUIRE(reports.size() == 2);
     for (std::uint32_t r = 0; r < 2; ++r) {
       CHECK(reports[r].round == r);
@@ -75,7 +82,7 @@ TEST_CASE("gateway processes publish count, mean, variance, min, max and alerts 
       check_round(f, reports[r], readings[r], included[r]);
     }
   }
-  const auto other = gws[1]->reports();  // not a recipient: knows the round was published, no values
+  const auto other = group.wait_for(1, 2);  // not a recipient: knows the round was published, no values
   REQUIRE(other.size() == 2);
   CHECK(other[0].status == RoundStatus::published);
   CHECK_FALSE(other[0].recipient);
@@ -83,9 +90,8 @@ TEST_CASE("gateway processes publish count, mean, variance, min, max and alerts 
 }
 
 TEST_CASE("a gateway rejects unenrolled, forged, replayed, duplicate, late and malformed submissions", "[platform]") {
-  Fixture f(3, 1, 4, 2000);
-  GatewayProcess g0(f, 0, 1), g1(f, 1, 1), g2(f, 2, 1);  // alive in round 1, to see round 0 closed
-  test::sleep_until_ms(f.open_ms(0) + 50);
+  Fixture f(3, 1, 4, 3'600'000);
+  InProcessGroup group(f, {0, 1, 2}, 1);  // alive in round 1, to see round 0 closed
   Prg prg;
   const std::vector<double> reading{21.5, 40.0};
   IngestClient c(f.group.gateways[0].host, f.group.gateways[0].ingest_port);
@@ -144,9 +150,9 @@ TEST_CASE("a gateway rejects unenrolled, forged, replayed, duplicate, late and m
   }
 
   // Once the gateway has begun to finish the round: too late. (Until then a late submission is
-  // still taken, so that a device slowed by a busy machine counts; gateway.hpp.) Wait for the
-  // gateway to say it finished round 0, rather than for a time.
-  test::sleep_until_ms(f.close_ms(0));
+  // still taken, so that a device slowed by a busy machine counts; gateway.hpp.) Close the
+  // round, then wait for the gateway to say it finished round 0.
+  group.clock->set(f.close_ms(0));
   {
     IngestClient poll(f.group.gateways[0].host, f.group.gateways[0].ingest_port);
     const auto give_up = test::unix_ms() + 30000;
@@ -158,22 +164,21 @@ TEST_CASE("a gateway rejects unenrolled, forged, replayed, duplicate, late and m
   CHECK(late.submit(DeviceClient(f.group, 3, f.client_keys[3]).seal(prg, 0, 7, reading)[0]) == IngestCode::round_closed);
 
   // The round itself: client 0 reached gateway 0 only, so nobody is in every list.
-  const auto reports = g0.reports();
-  REQUIRE(reports.size() == 2);
+  const auto reports = group.wait_for(0, 1);
+  REQUIRE(reports.size() == 1);
   CHECK(reports[0].contributors == 0);
   CHECK(reports[0].status == RoundStatus::withheld);
 }
 
 TEST_CASE("a client that reaches only some gateways is left out, and the round is still right", "[platform]") {
-  Fixture f(3, 1, 60, 1500);
-  GatewayProcess g0(f, 0, 0), g1(f, 1, 0), g2(f, 2, 0);
-  test::sleep_until_ms(f.open_ms(0) + 50);
+  Fixture f(3, 1, 60, 3'600'000);
+  InProcessGroup group(f, {0, 1, 2}, 0);
   const auto readings = test::make_readings(60, 0, 11);
   auto sealed = test::seal_round(f, 0, readings);
   // Clients 0..9 lose their submission to gateway 2 (dropped on the way): sent elsewhere only.
   std::vector<std::vector<std::vector<std::uint8_t>>> full(sealed.begin() + 10, sealed.end());
   Uplink uplink(f.group);
-  auto codes = uplink.send(full, before_close(f, 0));
+  auto codes = uplink.send(full, guard());
   {
     GroupConfig two = f.group;  // an uplink to gateways 0 and 1 only
     IngestClient a(two.gateways[0].host, two.gateways[0].ingest_port), b(two.gateways[1].host, two.gateways[1].ingest_port);
@@ -186,36 +191,27 @@ TEST_CASE("a client that reaches only some gateways is left out, and the round i
   for (std::size_t i = 0; i < 10; ++i) included[i] = false;
   const auto rest = held_by(codes, {0, 1, 2});
   for (std::size_t i = 10; i < 60; ++i) included[i] = rest[i - 10];
-  const auto reports = g0.reports();
+  group.clock->set(f.close_ms(0));
+  const auto reports = group.wait_for(0, 1);
   REQUIRE(reports.size() == 1);
   check_round(f, reports[0], readings, included);
   CHECK(reports[0].contributors == 50);
 }
 
 TEST_CASE("with t = 1 and n = 3, one gateway down for the whole round: the others publish", "[platform]") {
-  Fixture f(3, 1, 80, 1500);
-  GatewayProcess g0(f, 0, 0), g1(f, 1, 0);  // gateway 2 never starts
-  test::sleep_until_ms(f.open_ms(0) + 50);
+  Fixture f(3, 1, 80, 3'600'000);
+  InProcessGroup group(f, {0, 1}, 0);  // gateway 2 never starts
   const auto readings = test::make_readings(80, 0, 13);
   Uplink uplink(f.group);
-  const auto codes = uplink.send(test::seal_round(f, 0, readings), before_close(f, 0));
+  const auto codes = uplink.send(test::seal_round(f, 0, readings), guard());
   const auto included = held_by(codes, {0, 1});
   CHECK(std::count(included.begin(), included.end(), true) == 80);
-  const auto reports = g0.reports();
+  // A silent peer is waited for until peer_wait after the close (round time), then left out.
+  group.clock->set(f.close_ms(0) + f.group.peer_wait.count());
+  const auto reports = group.wait_for(0, 1);
   REQUIRE(reports.size() == 1);
   CHECK(reports[0].live == std::vector<PartyId>{0, 1});
   check_round(f, reports[0], readings, included);
-}
-
-TEST_CASE("with additive sharing a gateway down for the whole round fails the round, publishing nothing",
-          "[platform]") {
-  Fixture f(2, 0, 10, 1000);
-  f.group.peer_wait = std::chrono::milliseconds(300);
-  GatewayProcess g0(f, 0, 0);
-  const auto reports = g0.reports();
-  REQUIRE(reports.size() == 1);
-  CHECK(reports[0].status == RoundStatus::failed);
-  CHECK(reports[0].channels.empty());
 }
 
 TEST_CASE("a gateway killed with SIGKILL mid-round and restarted finishes the round with every share", "[platform]") {
@@ -246,13 +242,13 @@ TEST_CASE("a gateway killed with SIGKILL mid-round and restarted finishes the ro
 }
 
 TEST_CASE("a round with fewer than min_clients contributors is withheld everywhere", "[platform]") {
-  Fixture f(3, 1, 5, 1500, 6, {0});
-  GatewayProcess g0(f, 0, 0), g1(f, 1, 0), g2(f, 2, 0);
-  test::sleep_until_ms(f.open_ms(0) + 50);
+  Fixture f(3, 1, 5, 3'600'000, 6, {0});
+  InProcessGroup group(f, {0, 1, 2}, 0);
   Uplink uplink(f.group);
-  (void)uplink.send(test::seal_round(f, 0, test::make_readings(5, 0, 19)), before_close(f, 0));
-  for (auto* g : {&g0, &g1, &g2}) {
-    const auto reports = g->reports();
+  (void)uplink.send(test::seal_round(f, 0, test::make_readings(5, 0, 19)), guard());
+  group.clock->set(f.close_ms(0));
+  for (const PartyId g : {0u, 1u, 2u}) {
+    const auto reports = group.wait_for(g, 1);
     REQUIRE(reports.size() == 1);
     CHECK(reports[0].status == RoundStatus::withheld);
     CHECK(reports[0].contributors == 5);
@@ -388,27 +384,29 @@ TEST_CASE("a mis-keyed link between two gateways fails no round: the others fini
   // recipient at either end of the broken link, the mesh keeps the recipient.
   for (const PartyId recipient : {PartyId{0}, PartyId{2}}) {
     CAPTURE(recipient);
-    Fixture f(3, 1, 40, 2500);
+    Fixture f(3, 1, 40, 3'600'000);
     f.group.policy.recipients = {recipient};
-    const auto miskey = [](GroupConfig& g) { g.gateways[2].public_key = KeyPair::generate().public_key(); };
+    const auto miskey = [](PartyId id, GroupConfig& g) {
+      if (id == 0) g.gateways[2].public_key = KeyPair::generate().public_key();
+    };
     // The end of the link that is left out learns each outcome by asking the others, so they
-    // keep running until it has finished rounds 0 and 1 and exited; then their reports so far.
+    // keep running (waiting for a round 2 the clock never closes) after it has finished rounds
+    // 0 and 1.
     const PartyId left_out = recipient == 0 ? 2 : 0;
-    constexpr std::uint32_t forever = 1000;
-    GatewayProcess g0(f, 0, left_out == 0 ? 1 : forever, {}, {}, 0, miskey), g1(f, 1, forever),
-        g2(f, 2, left_out == 2 ? 1 : forever);
+    InProcessGroup group(f, {0, 1, 2}, 1000, miskey);
     std::vector<std::vector<std::array<double, 2>>> readings;
     std::vector<std::vector<bool>> included;
     Uplink uplink(f.group);
     const std::vector<PartyId> want_live = recipient == 0 ? std::vector<PartyId>{0, 1} : std::vector<PartyId>{1, 2};
     for (std::uint32_t r = 0; r < 2; ++r) {
-      test::sleep_until_ms(f.open_ms(r) + 50);
       readings.push_back(test::make_readings(40, r, 41 + r));
-      included.push_back(held_by(uplink.send(test::seal_round(f, r, readings[r]), before_close(f, r)), want_live));
+      included.push_back(held_by(uplink.send(test::seal_round(f, r, readings[r]), guard()), want_live));
+      group.clock->set(f.close_ms(r));
+      REQUIRE(group.wait_for(recipient, r + 1).size() == r + 1);
     }
-    const auto at_left_out = (left_out == 0 ? g0 : g2).reports();  // until it exits
-    const auto at_recipient = (recipient == 0 ? g0 : g2).reports(std::chrono::milliseconds(1000));
-    const auto at_one = g1.reports(std::chrono::milliseconds(1000));
+    const auto at_left_out = group.wait_for(left_out, 2);
+    const auto at_recipient = group.wait_for(recipient, 2);
+    const auto at_one = group.wait_for(1, 2);
     REQUIRE(at_recipient.size() >= 2);
     for (std::uint32_t r = 0; r < 2; ++r) {
       CHECK(at_recipient[r].round == r);
@@ -427,49 +425,6 @@ TEST_CASE("a mis-keyed link between two gateways fails no round: the others fini
   }
 }
 
-namespace {
-
-/// Gateways in this process on one ManualClock, each run() on its own thread; reports collected.
-struct InProcessGroup {
-  std::shared_ptr<ManualClock> clock;
-  std::vector<std::unique_ptr<Gateway>> gateways;
-  std::vector<std::thread> threads;
-  std::mutex mutex;
-  std::condition_variable cv;
-  std::vector<std::vector<RoundReport>> reports;
-
-  InProcessGroup(const Fixture& f, const std::vector<PartyId>& ids, std::uint32_t last_round)
-      : clock(std::make_shared<ManualClock>(f.open_ms(0))), reports(f.group.gateways.size()) {
-    for (const PartyId id : ids) {
-      GatewayOptions o;
-      o.clock = AnyClock(clock);
-      o.finish_limit = std::chrono::milliseconds(15000);
-      o.log = [id](const std::string& line) { std::fprintf(stderr, "gateway %u (in process): %s\n", id, line.c_str()); };
-      gateways.push_back(std::make_unique<Gateway>(f.group, id, f.gateway_keys[id], f.enrolment, f.store(id), o));
-    }
-    for (auto& g : gateways)
-      threads.emplace_back([this, &g, last_round] {
-        g->run(last_round, [this, id = g->id()](const RoundReport& r) {
-          std::lock_guard lock(mutex);
-          reports[id].push_back(r);
-          cv.notify_all();
-        });
-      });
-  }
-  ~InProcessGroup() {
-    for (auto& g : gateways) g->stop();
-    for (auto& t : threads) t.join();
-  }
-  /// Waits (real time, a guard against a hang, not a round boundary) for `count` reports at `id`.
-  std::vector<RoundReport> wait_for(PartyId id, std::size_t count) {
-    std::unique_lock lock(mutex);
-    cv.wait_for(lock, std::chrono::seconds(60), [&] { return reports[id].size() >= count; });
-    return reports[id];
-  }
-};
-
-}  // namespace
-
 TEST_CASE("gateways on a manual clock: a round closes when the test moves the clock, not the wall", "[platform]") {
   // Three gateways in this process; no sleep to a round boundary: the test sends, then sets the
   // clock to the round's close, and the round finishes at once over real TCP.
@@ -480,7 +435,7 @@ TEST_CASE("gateways on a manual clock: a round closes when the test moves the cl
   const auto codes = uplink.send(test::seal_round(f, 0, readings), std::chrono::steady_clock::now() + std::chrono::seconds(30));
   const auto included = held_by(codes, {0, 1, 2});
   CHECK(std::count(included.begin(), included.end(), true) == 50);
-  CHECK(group.reports[0].empty());  // nothing before the close
+  CHECK(group.reports(0).empty());  // nothing before the close
   group.clock->set(f.close_ms(0));
   const auto reports = group.wait_for(0, 1);
   REQUIRE(reports.size() == 1);
@@ -494,7 +449,7 @@ TEST_CASE("gateways on a manual clock: a round closes when the test moves the cl
 
 TEST_CASE("on a manual clock, a round without a quorum fails exactly when the finish limit passes", "[platform]") {
   // Additive 2-of-2 with gateway 1 never started: gateway 0 keeps trying until the clock passes
-  // close + finish_limit, and only then reports failed.
+  // close + finish_limit, and only then reports failed, publishing nothing.
   Fixture f(2, 0, 4, 3'600'000);
   f.group.peer_wait = std::chrono::milliseconds(1000);
   InProcessGroup group(f, {0}, 0);
@@ -504,13 +459,11 @@ TEST_CASE("on a manual clock, a round without a quorum fails exactly when the fi
   // round is still being finished, not failed.
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   CHECK(IngestClient(f.group.gateways[0].host, f.group.gateways[0].ingest_port).status(0) == RoundPhase::finishing);
-  {
-    std::lock_guard lock(group.mutex);
-    CHECK(group.reports[0].empty());
-  }
+  CHECK(group.reports(0).empty());
   group.clock->advance(std::chrono::milliseconds(1'001));
   const auto reports = group.wait_for(0, 1);
   REQUIRE(reports.size() == 1);
   CHECK(reports[0].status == RoundStatus::failed);
+  CHECK(reports[0].channels.empty());
   CHECK_THAT(reports[0].reason, Catch::Contains("1 live gateways, 2 needed"));
 }

@@ -12,26 +12,14 @@
 #include <sstream>
 
 #include "protocol_harness.hpp"
+#include "temp_dir.hpp"
 
 using namespace edgempc;
 using namespace edgempc::platform;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    static int counter = 0;
-    path = std::filesystem::temp_directory_path() /
-           ("edgempc-seal-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+using TempDir = test::TempDir;
 
 std::string read_all(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -49,7 +37,7 @@ void write_all(const std::filesystem::path& p, const std::string& text) {
 
 TEST_CASE("seal sequence starts empty, reserves above the last pair, and survives a restart", "[platform]") {
   TempDir dir;
-  const auto file = dir.path / "device.state";
+  const auto file = dir / "device.state";
   {
     SealSequence s(file);
     CHECK_FALSE(s.last());
@@ -74,7 +62,7 @@ TEST_CASE("seal sequence starts empty, reserves above the last pair, and survive
 
 TEST_CASE("seal sequence refuses a damaged or foreign file instead of starting from zero", "[platform]") {
   TempDir dir;
-  const auto file = dir.path / "device.state";
+  const auto file = dir / "device.state";
   SealSequence(file).reserve(42);
   const std::string good = read_all(file);
   // A changed digit: the check no longer matches.
@@ -96,7 +84,7 @@ TEST_CASE("seal sequence refuses a damaged or foreign file instead of starting f
 
 TEST_CASE("seal sequence at the edges of the round and sequence ranges", "[platform]") {
   TempDir dir;
-  const auto file = dir.path / "device.state";
+  const auto file = dir / "device.state";
   SealSequence s(file);
   CHECK(s.reserve(UINT32_MAX) == SealedAt{UINT32_MAX, 0});
   CHECK(SealSequence(file).last()->round == UINT32_MAX);

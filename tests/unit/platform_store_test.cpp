@@ -29,6 +29,7 @@
 
 #include "protocol_harness.hpp"
 #include "share_store_conformance.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -41,26 +42,7 @@ using edgempc::platform::SqliteStore;
 using edgempc::platform::SqliteStoreOptions;
 using Bytes = std::vector<std::uint8_t>;
 
-/// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "edgempc-store-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  [[nodiscard]] fs::path operator/(const std::string& name) const { return path_ / name; }
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using TempDir = test::TempDir;
 
 KeyPair key_pair(std::uint8_t tag) {
   std::array<std::uint8_t, 32> secret{};
