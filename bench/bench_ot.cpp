@@ -12,7 +12,8 @@
 //   BM_ot_triples_{local,tcp}/<count>: count Beaver triples over Z2k<64> (Gilboa), 128 OTs each.
 //   The setup (128 base OTs each way) is outside the timed region everywhere but BM_base_ot.
 //   References (one thread): BM_tccr_reference/<n> fixed-key AES TCCR of n blocks (two AES
-//       each); BM_blake2b_hash_reference/<n> the portable hash; BM_transpose_<kernel>/<n> the
+//       each); BM_tccr_portable_reference/<n> the same on the bitsliced AES (a CPU without
+//       AES instructions); BM_blake2b_hash_reference/<n> the portable hash; BM_transpose_<kernel>/<n> the
 //       128 x n bit transpose (IKNP transposes slabs of 4096); BM_prg_reference/<n> the 32n bytes of AES-CTR a receiver
 //       expands; BM_memcpy_reference/<n> 16n bytes (one u matrix).
 #include <benchmark/benchmark.h>
@@ -165,6 +166,19 @@ void hash_reference(benchmark::State& state, CrHashAlgorithm alg) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * in.size() * 16));
 }
 void BM_tccr_reference(benchmark::State& state) { hash_reference(state, CrHashAlgorithm::fixed_key_aes); }
+// The same hash on the portable bitsliced AES, as a CPU without AES instructions runs it.
+void BM_tccr_portable_reference(benchmark::State& state) {
+  const auto in = blocks(arg(state));
+  std::vector<Block> out(in.size());
+  std::uint64_t tweak = 0;
+  for (auto _ : state) {
+    detail::tccr::tccr(detail::fixed_key_aes::Backend::portable, in.data(), Block{}, tweak, out.data(), in.size());
+    tweak += in.size();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * in.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * in.size() * 16));
+}
 void BM_blake2b_hash_reference(benchmark::State& state) { hash_reference(state, CrHashAlgorithm::blake2b); }
 
 void transpose_with(benchmark::State& state, TransposeKernel k) {
@@ -224,6 +238,7 @@ BENCHMARK(BM_random_ot_tcp)->Apply(ot_sizes)->UseRealTime();
 BENCHMARK(BM_ot_triples_local)->Arg(1024)->Arg(1 << 16)->UseRealTime();
 BENCHMARK(BM_ot_triples_tcp)->Arg(1024)->Arg(1 << 16)->Arg(1'000'000)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_tccr_reference)->Arg(1024)->Arg(1 << 16);
+BENCHMARK(BM_tccr_portable_reference)->Arg(1024)->Arg(1 << 16);
 BENCHMARK(BM_blake2b_hash_reference)->Arg(1024)->Arg(1 << 16);
 BENCHMARK(BM_transpose_portable)->Arg(1024)->Arg(4096)->Arg(1 << 16);
 BENCHMARK(BM_transpose_sse2)->Arg(1024)->Arg(4096)->Arg(1 << 16);

@@ -5,7 +5,9 @@
 
 #include <edgempc/ot.hpp>
 
+#include <array>
 #include <bit>
+#include <memory>
 #include <random>
 #include <set>
 #include <utility>
@@ -173,44 +175,73 @@ TEST_CASE("cr_hash: each algorithm is deterministic, tweaked, and composes over 
 }
 
 TEST_CASE("cr_hash: fixed-key AES is TCCR(i, x) = pi(pi(x) ^ i) ^ pi(x)", "[ot]") {
-  if (!cr_hash_supported(CrHashAlgorithm::fixed_key_aes)) {
-    std::vector<Block> one(1);
-    CHECK_THROWS_MATCHES(cr_hash(CrHashAlgorithm::fixed_key_aes, one, 0, one), error, test::has_code(errc::unsupported));
-    CHECK(default_cr_hash() == CrHashAlgorithm::blake2b);
-    return;
-  }
-#if EDGEMPC_HAVE_X86_BACKENDS
-  // pi(x) independently: the first block of AES-128-CTR with key = the fixed key and IV = x.
-  const auto pi = [](const Block& x) {
-    Prg::Seed seed{};
-    for (std::size_t i = 0; i < 16; ++i) seed[i] = detail::fixed_aes::fixed_key[i];
-    x.to_bytes(std::span<std::uint8_t, 16>(seed.data() + 16, 16));
-    Prg prg(seed, PrgAlgorithm::aes128_ctr);
-    std::array<std::uint8_t, 16> b{};
-    prg.fill(b);
-    return Block::from_bytes(b);
+  // Runs on every machine: without AES-NI on the portable bitsliced AES.
+  REQUIRE(cr_hash_supported(CrHashAlgorithm::fixed_key_aes));
+  CHECK(default_cr_hash() == (detail::fixed_key_aes::supported(detail::fixed_key_aes::Backend::aesni)
+                                  ? CrHashAlgorithm::fixed_key_aes
+                                  : CrHashAlgorithm::blake2b));
+  // pi(x) independently: AES-128 under the fixed key, by the portable AES that reproduces
+  // FIPS-197 (gc_garble_aes_test.cpp), one block at a time.
+  namespace aes = detail::aes_portable;
+  aes::RoundKeys rk;
+  aes::expand_key(detail::tccr::fixed_key, rk);
+  auto sliced = std::make_unique<aes::SlicedKeys>();
+  aes::slice_keys(rk, *sliced);
+  const auto pi = [&](Block x) {
+    aes::encrypt_blocks(*sliced, &x, &x, 1);
+    return x;
   };
   std::mt19937_64 rng(11);
   const auto in = random_blocks(rng, 37);
-  std::vector<Block> got(in.size()), narrow(in.size());
+  std::vector<Block> got(in.size());
   cr_hash(CrHashAlgorithm::fixed_key_aes, in, 1000, got);
   for (std::size_t i = 0; i < in.size(); ++i) {
     const Block y = pi(in[i]);
     REQUIRE(got[i] == (pi(y ^ Block{1000 + i, 0}) ^ y));
   }
-  // The AES-NI kernel and the VAES kernel (where present) agree.
-  const auto many = random_blocks(rng, 333);
-  std::vector<Block> x1(many.size()), x2(many.size());
-  detail::fixed_aes::tccr(many.data(), Block{5, 6}, 77, x1.data(), many.size());
-  cr_hash(CrHashAlgorithm::fixed_key_aes, many, Block{5, 6}, 77, x2);
-  CHECK(x1 == x2);
-  if (detail::aesni::vaes_supported()) {
-    detail::fixed_aes::tccr_vaes(many.data(), Block{5, 6}, 77, x2.data(), many.size());
-    CHECK(x1 == x2);
+#if EDGEMPC_HAVE_X86_BACKENDS
+  if (detail::aesni::supported()) {
+    // And by AES-NI's counter mode: the first block of AES-128-CTR with IV = x is pi(x).
+    Prg::Seed seed{};
+    for (std::size_t i = 0; i < 16; ++i) seed[i] = detail::tccr::fixed_key[i];
+    in[0].to_bytes(std::span<std::uint8_t, 16>(seed.data() + 16, 16));
+    Prg prg(seed, PrgAlgorithm::aes128_ctr);
+    std::array<std::uint8_t, 16> b{};
+    prg.fill(b);
+    CHECK(Block::from_bytes(b) == pi(in[0]));
   }
+#endif
   // The portable hash is another function (parties must agree on one, which setup() checks).
   std::vector<Block> blake(in.size());
   cr_hash(CrHashAlgorithm::blake2b, in, 1000, blake);
   CHECK(blake != got);
-#endif
+}
+
+TEST_CASE("TCCR: the portable back-end equals AES-NI and VAES on random inputs", "[ot]") {
+  using detail::fixed_key_aes::Backend;
+  const auto backends = detail::fixed_key_aes::available_backends();
+  REQUIRE(backends.front() == Backend::portable);
+  if (backends.size() == 1) WARN("no AES-NI on this CPU or build: the portable TCCR has nothing to be compared with");
+  std::mt19937_64 rng(2020);  // a fixed seed: the same inputs on every run
+  // Sizes around the back-ends' batches (8, 16, 64, 128) and the 256-block chunk.
+  for (const std::size_t n : {1, 3, 8, 15, 16, 17, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1000}) {
+    const auto in = random_blocks(rng, n);
+    const Block delta{rng(), rng()};
+    const std::uint64_t index = n == 1000 ? ~std::uint64_t{0} - 500 : rng();  // one that wraps
+    std::vector<Block> want(n);
+    detail::tccr::tccr(Backend::portable, in.data(), delta, index, want.data(), n);
+    for (const auto b : backends) {
+      CAPTURE(n, detail::fixed_key_aes::to_string(b));
+      std::vector<Block> got(n);
+      detail::tccr::tccr(b, in.data(), delta, index, got.data(), n);
+      CHECK(got == want);
+      got = in;
+      detail::tccr::tccr(b, got.data(), delta, index, got.data(), n);  // in place
+      CHECK(got == want);
+    }
+    // cr_hash runs the best back-end: the same outputs.
+    std::vector<Block> via_cr_hash(n);
+    cr_hash(CrHashAlgorithm::fixed_key_aes, in, delta, index, via_cr_hash);
+    CHECK(via_cr_hash == want);
+  }
 }

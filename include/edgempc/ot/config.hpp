@@ -39,7 +39,7 @@ inline constexpr std::uint8_t ot_wire_version = 1;
 /// Throws unless this machine can run `c`.
 inline void check_ot_config(const OtConfig& c) {
   if (!prg_algorithm_supported(c.prg)) throw error(errc::unsupported, "OtConfig: the PRG algorithm needs AES-NI");
-  if (!cr_hash_supported(c.hash)) throw error(errc::unsupported, "OtConfig: the hash algorithm needs AES-NI");
+  if (!cr_hash_supported(c.hash)) throw error(errc::unsupported, "OtConfig: unknown hash algorithm");
 }
 
 /// The peer's configuration message against ours.

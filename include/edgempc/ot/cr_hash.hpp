@@ -8,10 +8,12 @@
 // instantiations, which give DIFFERENT outputs, so both parties must name the same one:
 //
 //  - CrHashAlgorithm::fixed_key_aes: TCCR(i, x) = π(π(x) ⊕ i) ⊕ π(x), π = AES-128 under a
-//    fixed public key (ot/detail/fixed_key_aes.hpp). Needs AES-NI; two AES calls per hash.
+//    fixed public key (ot/detail/tccr.hpp). Two AES calls per hash, on AES-NI or VAES, and
+//    where the CPU has neither (an ARM gateway) on the constant-time bitsliced AES, with the
+//    same outputs; the default only where AES-NI exists.
 //  - CrHashAlgorithm::blake2b: BLAKE2b-128 of (i as 16 little-endian bytes || x), with the
 //    personalisation "edgempc-ot-tcr1" for domain separation; a random oracle, which is at
-//    least as strong. Runs everywhere (libsodium), about 20 times slower.
+//    least as strong. Runs everywhere (libsodium), about 20 times slower than AES-NI.
 //
 // The tweak i is a 64-bit counter (the 128-bit block (lo = i, hi = 0)).
 #pragma once
@@ -23,7 +25,7 @@
 
 #include "edgempc/core/block.hpp"
 #include "edgempc/core/sodium.hpp"
-#include "edgempc/ot/detail/fixed_key_aes.hpp"
+#include "edgempc/ot/detail/tccr.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
 
@@ -31,20 +33,16 @@ enum class CrHashAlgorithm : std::uint8_t { blake2b = 1, fixed_key_aes = 2 };
 
 [[nodiscard]] inline bool cr_hash_supported(CrHashAlgorithm a) noexcept {
   switch (a) {
-    case CrHashAlgorithm::blake2b: return true;
-    case CrHashAlgorithm::fixed_key_aes:
-#if EDGEMPC_HAVE_X86_BACKENDS
-      return detail::aesni::supported();
-#else
-      return false;
-#endif
+    case CrHashAlgorithm::blake2b:
+    case CrHashAlgorithm::fixed_key_aes: return true;
   }
   return false;
 }
 
 /// Fixed-key AES where AES-NI exists, BLAKE2b otherwise.
 [[nodiscard]] inline CrHashAlgorithm default_cr_hash() noexcept {
-  return cr_hash_supported(CrHashAlgorithm::fixed_key_aes) ? CrHashAlgorithm::fixed_key_aes : CrHashAlgorithm::blake2b;
+  return detail::fixed_key_aes::supported(detail::fixed_key_aes::Backend::aesni) ? CrHashAlgorithm::fixed_key_aes
+                                                                                 : CrHashAlgorithm::blake2b;
 }
 
 namespace detail {
@@ -65,25 +63,22 @@ inline void tcr_blake2b(const Block* in, Block delta, std::uint64_t index, Block
 }  // namespace detail
 
 /// out[k] = H(first_index + k, in[k] ^ delta) under `algorithm`. `in` and `out` may be the same
-/// span. errc::size_mismatch if their sizes differ, errc::unsupported if this machine cannot
-/// run the algorithm.
+/// span. errc::size_mismatch if their sizes differ, errc::unsupported if `algorithm` is none of
+/// the above.
 inline void cr_hash(CrHashAlgorithm algorithm, std::span<const Block> in, Block delta, std::uint64_t first_index,
                     std::span<Block> out) {
   if (in.size() != out.size())
     throw error(errc::size_mismatch, "cr_hash: " + std::to_string(in.size()) + " inputs, " +
                                          std::to_string(out.size()) + " outputs");
   if (!cr_hash_supported(algorithm))
-    throw error(errc::unsupported, "cr_hash: fixed-key AES needs AES-NI; use CrHashAlgorithm::blake2b");
+    throw error(errc::unsupported,
+                "cr_hash: unknown algorithm " + std::to_string(static_cast<unsigned>(algorithm)));
   if (algorithm == CrHashAlgorithm::blake2b) {
     ensure_sodium();
     detail::tcr_blake2b(in.data(), delta, first_index, out.data(), in.size());
     return;
   }
-#if EDGEMPC_HAVE_X86_BACKENDS
-  static const bool wide = detail::aesni::vaes_supported();
-  (wide ? detail::fixed_aes::tccr_vaes : detail::fixed_aes::tccr)(in.data(), delta, first_index, out.data(),
-                                                                  in.size());
-#endif
+  detail::tccr::tccr(detail::fixed_key_aes::best_backend(), in.data(), delta, first_index, out.data(), in.size());
 }
 
 /// out[k] = H(first_index + k, in[k]).
