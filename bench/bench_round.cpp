@@ -42,9 +42,9 @@
 // EDGEMPC_BENCH_ROUND_VERBOSE=1 prints each round's two times to stderr.
 #include <benchmark/benchmark.h>
 
-#include <edgempc/platform/client.hpp>
+#include <edgempc/platform/device/client.hpp>
 #include <edgempc/platform/gateway.hpp>
-#include <edgempc/platform/uplink.hpp>
+#include <edgempc/platform/device/uplink.hpp>
 
 #include "gateway_fleet.hpp"
 #include "temp_dir.hpp"

@@ -16,7 +16,7 @@
 #include <benchmark/benchmark.h>
 
 #include <edgempc/platform/enrolment.hpp>
-#include <edgempc/platform/make_submissions.hpp>
+#include <edgempc/platform/device/client.hpp>
 #include <edgempc/platform/submission.hpp>
 
 #include <array>

@@ -13,9 +13,9 @@
 // round is computed without it.
 #include <edgempc/clean.hpp>
 #include <edgempc/device.hpp>
-#include <edgempc/platform/client.hpp>
+#include <edgempc/platform/device/client.hpp>
 #include <edgempc/platform/gateway.hpp>
-#include <edgempc/platform/uplink.hpp>
+#include <edgempc/platform/device/uplink.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>

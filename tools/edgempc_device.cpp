@@ -30,7 +30,7 @@
 // SIGTERM/SIGINT (a second one exits at once). --once submits one round and exits.
 //
 // Before sealing, the device records the (round, seq) durably in its state file (--state,
-// platform/seal_sequence.hpp); a device restarted within a round starts at the next one, so a
+// platform/device/seal_sequence.hpp); a device restarted within a round starts at the next one, so a
 // nonce is never used twice.
 //
 // Exit status: 0 on success (with --once: only if every gateway holds the submission), 1 on an
@@ -46,11 +46,11 @@
 #include <edgempc/device/simulated_sensor.hpp>
 #include <edgempc/device/termios_serial.hpp>
 #include <edgempc/net/keys.hpp>
-#include <edgempc/platform/client.hpp>
+#include <edgempc/platform/device/client.hpp>
 #include <edgempc/platform/config_toml.hpp>
 #include <edgempc/platform/ingest.hpp>
-#include <edgempc/platform/seal_sequence.hpp>
-#include <edgempc/platform/uplink.hpp>
+#include <edgempc/platform/device/seal_sequence.hpp>
+#include <edgempc/platform/device/uplink.hpp>
 #include <edgempc/version.hpp>
 
 #include <CLI/CLI.hpp>

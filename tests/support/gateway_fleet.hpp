@@ -9,9 +9,9 @@
 // bench/ uses it too.
 #pragma once
 
-#include <edgempc/platform/client.hpp>
+#include <edgempc/platform/device/client.hpp>
 #include <edgempc/platform/gateway.hpp>
-#include <edgempc/platform/uplink.hpp>
+#include <edgempc/platform/device/uplink.hpp>
 
 #include <fcntl.h>
 #include <poll.h>

@@ -4,9 +4,9 @@
 // gateways.
 #include <catch2/catch.hpp>
 
-#include <edgempc/platform/client.hpp>
+#include <edgempc/platform/device/client.hpp>
 #include <edgempc/platform/ingest.hpp>
-#include <edgempc/platform/uplink.hpp>
+#include <edgempc/platform/device/uplink.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
 

@@ -6,7 +6,7 @@
 
 #include <stdexcept>
 
-#include "edgempc/platform/client.hpp"
+#include "edgempc/platform/device/client.hpp"
 #include "edgempc/platform/gateway/intake.hpp"
 #include "edgempc/platform/gateway/memory_store.hpp"
 

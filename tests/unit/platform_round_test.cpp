@@ -6,7 +6,7 @@
 // step of the protocol through the test hook (no process, no clock, no sleep).
 #include <catch2/catch.hpp>
 
-#include <edgempc/platform/client.hpp>
+#include <edgempc/platform/device/client.hpp>
 #include <edgempc/platform/gateway/round_protocol.hpp>
 #include <edgempc/platform/round_report.hpp>
 

@@ -3,7 +3,7 @@
 // submission nonce; a real file in a temporary directory.
 #include <catch2/catch.hpp>
 
-#include <edgempc/platform/seal_sequence.hpp>
+#include <edgempc/platform/device/seal_sequence.hpp>
 
 #include <unistd.h>
 

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <edgempc/platform/enrolment.hpp>
-#include <edgempc/platform/make_submissions.hpp>
+#include <edgempc/platform/device/client.hpp>
 #include <edgempc/platform/submission.hpp>
 #include <edgempc/platform/thread_pool.hpp>
 

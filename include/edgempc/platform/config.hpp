@@ -23,7 +23,7 @@
 #include "edgempc/net/keys.hpp"
 #include "edgempc/net/transport.hpp"
 #include "edgempc/platform/enrolment.hpp"
-#include "edgempc/platform/make_submissions.hpp"
+#include "edgempc/platform/split_scheme.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
 namespace platform {

@@ -4,7 +4,7 @@
 // temporary file, fsync it, rename it over the target, fsync the directory), so that a crash at
 // any instruction leaves either the old file or the new one, never a mix or nothing. POSIX only;
 // used by the gateway's store (platform/gateway/sqlite_store.hpp) and the device's seal sequence
-// (platform/seal_sequence.hpp). Errors are errc::invalid_argument naming the path and errno.
+// (platform/device/seal_sequence.hpp). Errors are errc::invalid_argument naming the path and errno.
 #pragma once
 
 #include <fcntl.h>

@@ -6,7 +6,7 @@
 // mesh and retries; this header is one attempt.
 //
 // Inputs per gateway: its shares of each client's readings and their squares (the layout of
-// platform/client.hpp: for k readings of C channels, 2kC elements, values then squares), and
+// platform/device/client.hpp: for k readings of C channels, 2kC elements, values then squares), and
 // the agreed contributor set if an earlier attempt stored one. Mesh index i is gateway live[i].
 //
 // Messages, in order (Party framing; u32 little-endian):

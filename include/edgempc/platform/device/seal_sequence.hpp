@@ -103,7 +103,7 @@ class SealSequence {
         round > UINT32_MAX || seq > UINT32_MAX)
       throw error(errc::malformed_message, "SealSequence: " + file_.string() +
                                                " is not a seal-sequence file; refusing to guess where the device's "
-                                               "nonces stand (see platform/seal_sequence.hpp)");
+                                               "nonces stand (see platform/device/seal_sequence.hpp)");
     const std::string body = text.substr(0, text.rfind(' '));
     if (detail::seal_sequence::check_of(body) != check)
       throw error(errc::checksum_mismatch, "SealSequence: " + file_.string() + " is damaged (its check does not match)");

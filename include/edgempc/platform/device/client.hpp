@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: Apache-2.0
+// The device's send step, one path for every caller: encode the readings (each channel with its
+// own fixed-point format, or one format for all), share them among the gateways under the
+// group's SplitScheme (platform/split_scheme.hpp), seal each gateway's shares for it
+// (platform/submission.hpp) and wipe the plaintext shares. DeviceClient (a device of a group,
+// as edgempc-device and smart_home run it) and make_submissions (one format, any submission
+// domain; for programs without a GroupConfig) both end in share_and_seal.
+//
+// Squares. Contents::values_and_squares (DeviceClient always) also shares x^2 for every
+// reading x, so that the gateways get the sum of squares by adding shares, and the variance
+// (sum x^2 / N - mean^2) needs no secure multiplication: the round stays linear. The elements,
+// for k readings of C channels given reading-major (readings[j * C + c] is reading j of
+// channel c), are
+//
+//   elements = [enc_c(readings[i]) for i < kC] ++ [enc_c(readings[i]^2) for i < kC]
+//
+// so one submission carries 2kC elements (kC <= submission_max_batch / 2), the layout the
+// gateways expect (platform/gateway/round_protocol.hpp). Each x^2 must fit the format too:
+// |x| up to sqrt(max_value()).
+//
+// Nonces. A submission's nonce derives from (gateway, client, round, seq): (round, seq) must
+// increase from call to call, across restarts too (platform/device/seal_sequence.hpp keeps it
+// on disk). Threat: the device is trusted for the values it reports (issue: robust aggregation);
+// its shares leave it only sealed, and a relay or broker carrying them learns nothing.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "edgempc/core/fixed_point.hpp"
+#include "edgempc/core/mersenne61.hpp"
+#include "edgempc/core/random.hpp"
+#include "edgempc/core/sodium.hpp"
+#include "edgempc/error.hpp"
+#include "edgempc/platform/config.hpp"
+#include "edgempc/platform/split_scheme.hpp"
+#include "edgempc/platform/submission.hpp"
+
+EDGEMPC_BEGIN_NAMESPACE
+namespace platform {
+
+/// What a submission carries per reading.
+enum class Contents : std::uint8_t {
+  values,              ///< x
+  values_and_squares,  ///< x, then x^2 (twice the elements; variance stays linear)
+};
+
+/// The elements a device shares for `readings`: the encoded values, then (if asked) the
+/// encoded squares. errc::invalid_argument for NaN, errc::out_of_range for what does not fit.
+template <SubmissionDomain T>
+[[nodiscard]] std::vector<T> encode_readings(std::span<const double> readings, const FixedPoint<T>& format,
+                                             Contents contents = Contents::values) {
+  const bool squares = contents == Contents::values_and_squares;
+  std::vector<T> out(readings.size() * (squares ? 2 : 1));
+  for (std::size_t i = 0; i < readings.size(); ++i) {
+    out[i] = format.encode(readings[i]);
+    if (squares) out[readings.size() + i] = format.encode(readings[i] * readings[i]);
+  }
+  return out;
+}
+
+/// The elements one device shares for `readings` (layout above). errc::size_mismatch if the
+/// count is not a whole number of rows of C channels or exceeds the batch limit;
+/// errc::out_of_range for a reading outside its channel's [min, max]; errc::invalid_argument for
+/// NaN.
+[[nodiscard]] inline std::vector<Mersenne61> encode_channel_readings(const GroupConfig& group,
+                                                                     std::span<const double> readings) {
+  const std::size_t c = group.channels.size();
+  if (c == 0 || readings.empty() || readings.size() % c != 0 || 2 * readings.size() > submission_max_batch)
+    throw error(errc::size_mismatch, "encode_channel_readings: " + std::to_string(readings.size()) +
+                                         " readings for " + std::to_string(c) + " channels (whole rows, at most " +
+                                         std::to_string(submission_max_batch / 2) + " readings)");
+  std::vector<Mersenne61> out(2 * readings.size());
+  for (std::size_t i = 0; i < readings.size(); ++i) {
+    const ChannelConfig& ch = group.channels[i % c];
+    const double x = readings[i];
+    if (std::isnan(x)) throw error(errc::invalid_argument, "encode_channel_readings: NaN on channel " + ch.name);
+    if (x < ch.min || x > ch.max)
+      throw error(errc::out_of_range, "encode_channel_readings: " + std::to_string(x) + " outside [" +
+                                          std::to_string(ch.min) + ", " + std::to_string(ch.max) + "] of channel " + ch.name);
+    const FixedPoint<Mersenne61> format(ch.frac_bits);
+    out[i] = format.encode(x);
+    out[readings.size() + i] = format.encode(x * x);
+  }
+  return out;
+}
+
+/// One sealed submission per gateway (result[g] goes to gateway g) carrying `secrets` (encoded
+/// elements) shared under `scheme`: the one place where a device shares and seals. The
+/// plaintext shares are wiped before it returns. scheme.parties must equal sealer.gateways()
+/// (errc::invalid_argument); 1 to submission_max_batch elements (errc::invalid_argument).
+/// Randomness for the sharing comes from `prg` only.
+template <SubmissionDomain T>
+[[nodiscard]] std::vector<std::vector<std::uint8_t>> share_and_seal(ClientSealer& sealer, Prg& prg, std::uint32_t round,
+                                                                    std::uint32_t seq, std::span<const T> secrets,
+                                                                    const SplitScheme& scheme) {
+  if (scheme.parties != sealer.gateways())
+    throw error(errc::invalid_argument, "share_and_seal: a scheme for " + std::to_string(scheme.parties) +
+                                            " parties, a sealer for " + std::to_string(sealer.gateways()) + " gateways");
+  if (secrets.empty() || secrets.size() > submission_max_batch)
+    throw error(errc::invalid_argument, "share_and_seal: " + std::to_string(secrets.size()) + " elements (1 to " +
+                                            std::to_string(submission_max_batch) + " allowed)");
+  std::vector<std::vector<T>> shares = scheme.share<T>(prg, secrets);
+  std::vector<std::vector<std::uint8_t>> out(scheme.parties);
+  for (std::size_t g = 0; g < scheme.parties; ++g) {
+    out[g] = sealer.seal<T>(g, round, seq, shares[g]);
+    secure_wipe(shares[g].data(), shares[g].size() * sizeof(T));
+  }
+  return out;
+}
+
+/// One sealed submission per gateway (result[g] goes to gateway g) carrying the shares of
+/// `readings` under `scheme`, every reading encoded with `format` (encode_readings), then
+/// share_and_seal (its errors).
+template <SubmissionDomain T>
+[[nodiscard]] std::vector<std::vector<std::uint8_t>> make_submissions(ClientSealer& sealer, Prg& prg, std::uint32_t round,
+                                                                      std::uint32_t seq,
+                                                                      std::span<const double> readings,
+                                                                      const FixedPoint<T>& format,
+                                                                      const SplitScheme& scheme,
+                                                                      Contents contents = Contents::values) {
+  std::vector<T> secrets = encode_readings<T>(readings, format, contents);
+  auto out = share_and_seal<T>(sealer, prg, round, seq, std::span<const T>(secrets), scheme);
+  secure_wipe(secrets.data(), secrets.size() * sizeof(T));
+  return out;
+}
+
+/// One device of a group: its id, its sealer (keys precomputed for every gateway).
+class DeviceClient {
+ public:
+  DeviceClient(GroupConfig group, ClientId id, const KeyPair& keys)
+      : group_(std::move(group)), sealer_(keys, id, public_keys(group_)) {
+    group_.validate();
+  }
+
+  [[nodiscard]] ClientId id() const noexcept { return sealer_.client_id(); }
+  [[nodiscard]] const GroupConfig& group() const noexcept { return group_; }
+
+  /// One sealed submission per gateway (result[g] for gateway g) carrying `readings` for
+  /// (`round`, `seq`). (round, seq) must increase from call to call: the nonces derive from it.
+  [[nodiscard]] std::vector<std::vector<std::uint8_t>> seal(Prg& prg, std::uint32_t round, std::uint32_t seq,
+                                                            std::span<const double> readings) {
+    std::vector<Mersenne61> secrets = encode_channel_readings(group_, readings);
+    auto out = share_and_seal<Mersenne61>(sealer_, prg, round, seq, std::span<const Mersenne61>(secrets), group_.scheme);
+    secure_wipe(secrets.data(), secrets.size() * sizeof(Mersenne61));
+    return out;
+  }
+
+ private:
+  static std::vector<PublicKey> public_keys(const GroupConfig& group) {
+    std::vector<PublicKey> keys;
+    for (const auto& g : group.gateways) keys.push_back(g.public_key);
+    return keys;
+  }
+
+  GroupConfig group_;
+  ClientSealer sealer_;
+};
+
+}  // namespace platform
+EDGEMPC_END_NAMESPACE
