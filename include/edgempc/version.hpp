@@ -9,10 +9,13 @@
 
 // Everything lives in a versioned inline namespace so that two builds whose wire format,
 // layout or behaviour differ fail to link together instead of silently mixing: a build switch
-// such as EDGEMPC_FORCE_BACKEND_* or EDGEMPC_DISABLE_X86_BACKENDS (core/backend.hpp) gets a namespace of its own, as
+// such as EDGEMPC_FORCE_BACKEND_* or EDGEMPC_DISABLE_X86_BACKENDS /
+// EDGEMPC_DISABLE_ARM_BACKENDS (core/backend.hpp) gets a namespace of its own, as
 // nlohmann/json does with its ABI tags.
 #if defined(EDGEMPC_DISABLE_X86_BACKENDS)
 #define EDGEMPC_ABI_NAMESPACE v0_nox86
+#elif defined(EDGEMPC_DISABLE_ARM_BACKENDS)
+#define EDGEMPC_ABI_NAMESPACE v0_noarm
 #elif defined(EDGEMPC_FORCE_BACKEND_PORTABLE)
 #define EDGEMPC_ABI_NAMESPACE v0_portable
 #elif defined(EDGEMPC_FORCE_BACKEND_AVX2)

@@ -25,6 +25,19 @@
 #define EDGEMPC_HAVE_X86_BACKENDS 0
 #endif
 
+// The ARMv8 Cryptography Extensions AES back-ends (core/detail/armv8_aes.hpp: the fixed-key
+// permutation and the AES-CTR PRG on AESE/AESMC) on 64-bit little-endian ARM under Linux, where
+// getauxval(AT_HWCAP) tells at run time whether the CPU has them. Their kernels carry a function
+// target attribute, so the rest of a build stays baseline armv8-a and runs on CPUs without AES
+// (which then take the portable bitsliced AES). EDGEMPC_DISABLE_ARM_BACKENDS leaves them out,
+// as if for such a CPU; the tests use it to run that build under qemu, whose CPUs all have AES.
+#if defined(__aarch64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__)) && \
+    defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && !defined(EDGEMPC_DISABLE_ARM_BACKENDS)
+#define EDGEMPC_HAVE_ARM_BACKENDS 1
+#else
+#define EDGEMPC_HAVE_ARM_BACKENDS 0
+#endif
+
 EDGEMPC_BEGIN_NAMESPACE
 
 enum class Backend {

@@ -4,7 +4,12 @@
 // Two algorithms, both standard stream ciphers used as PRGs:
 //  - PrgAlgorithm::aes128_ctr: AES-128 (FIPS-197) in counter mode (NIST SP 800-38A); key =
 //    seed[0..16), initial counter = seed[16..32) read as a little-endian 128-bit integer. Needs
-//    AES-NI; the fast choice on x86-64.
+//    AES instructions: AES-NI on x86-64 (core/detail/aesni.hpp), or the ARMv8 Cryptography
+//    Extensions on 64-bit ARM (core/detail/armv8_aes.hpp: AESE/AESMC, detected at run time
+//    through getauxval(AT_HWCAP) & HWCAP_AES). Both compute the same FIPS-197 AES on the same
+//    counter blocks, so the stream is byte-identical on x86 and ARM (tests/unit/
+//    aes_interop_test.cpp checks a digest of it against one computed on AES-NI). Where neither
+//    exists AES-CTR is refused (errc::unsupported) and ChaCha20 is the fallback.
 //  - PrgAlgorithm::chacha20: ChaCha20 (Bernstein, 2008) from libsodium; key = the seed, nonce 0,
 //    64-bit block counter. Constant time on every CPU; the portable choice.
 // The stream is a function of (algorithm, seed) only, identical on every machine that can run
@@ -22,6 +27,7 @@
 #include <utility>
 
 #include "edgempc/core/detail/aesni.hpp"
+#include "edgempc/core/detail/armv8_aes.hpp"
 #include "edgempc/core/detail/endian.hpp"
 #include "edgempc/core/sodium.hpp"
 
@@ -35,6 +41,8 @@ enum class PrgAlgorithm : std::uint8_t { chacha20 = 1, aes128_ctr = 2 };
     case PrgAlgorithm::aes128_ctr:
 #if EDGEMPC_HAVE_X86_BACKENDS
       return detail::aesni::supported();
+#elif EDGEMPC_HAVE_ARM_BACKENDS
+      return detail::armv8_aes::supported();
 #else
       return false;
 #endif
@@ -42,7 +50,7 @@ enum class PrgAlgorithm : std::uint8_t { chacha20 = 1, aes128_ctr = 2 };
   return false;
 }
 
-/// AES-CTR where AES-NI exists, ChaCha20 otherwise.
+/// AES-CTR where the CPU has AES instructions (AES-NI, ARMv8 AES), ChaCha20 otherwise.
 [[nodiscard]] inline PrgAlgorithm default_prg_algorithm() noexcept {
   return prg_algorithm_supported(PrgAlgorithm::aes128_ctr) ? PrgAlgorithm::aes128_ctr
                                                            : PrgAlgorithm::chacha20;
@@ -125,13 +133,17 @@ class Prg {
   void init(const Seed& seed, PrgAlgorithm algorithm = default_prg_algorithm()) {
     algorithm_ = algorithm;
     if (!prg_algorithm_supported(algorithm))
-      throw error(errc::unsupported, "Prg: AES-CTR needs AES-NI; use PrgAlgorithm::chacha20");
+      throw error(errc::unsupported, "Prg: AES-CTR needs AES instructions (AES-NI or ARMv8 AES); use PrgAlgorithm::chacha20");
     ensure_sodium();
     if (algorithm == PrgAlgorithm::chacha20) {
       std::memcpy(state_.chacha_key, seed.data(), seed_size);
     } else {
 #if EDGEMPC_HAVE_X86_BACKENDS
       detail::aesni::expand_key(seed.data(), state_.aes.keys);
+      state_.aes.iv_lo = detail::load_le<std::uint64_t>(seed.data() + 16);
+      state_.aes.iv_hi = detail::load_le<std::uint64_t>(seed.data() + 24);
+#elif EDGEMPC_HAVE_ARM_BACKENDS
+      detail::aes_portable::expand_key(seed.data(), state_.aes.keys);  // constant time
       state_.aes.iv_lo = detail::load_le<std::uint64_t>(seed.data() + 16);
       state_.aes.iv_hi = detail::load_le<std::uint64_t>(seed.data() + 24);
 #endif
@@ -149,6 +161,9 @@ class Prg {
 #if EDGEMPC_HAVE_X86_BACKENDS
       detail::aesni::ctr_keystream(state_.aes.keys, state_.aes.iv_lo, state_.aes.iv_hi, next_chunk_ * 4, out,
                                    chunks * 4);
+#elif EDGEMPC_HAVE_ARM_BACKENDS
+      detail::armv8_aes::ctr_keystream(state_.aes.keys, state_.aes.iv_lo, state_.aes.iv_hi, next_chunk_ * 4, out,
+                                       chunks * 4);
 #endif
     }
     next_chunk_ += chunks;
@@ -173,6 +188,8 @@ class Prg {
   struct AesState {
 #if EDGEMPC_HAVE_X86_BACKENDS
     detail::aesni::RoundKeys keys;
+#elif EDGEMPC_HAVE_ARM_BACKENDS
+    detail::armv8_aes::RoundKeys keys;
 #endif
     std::uint64_t iv_lo, iv_hi;
   };

@@ -3,8 +3,8 @@
 //
 // The PRG that stretches the base-OT seeds into IKNP's columns and the correlation-robust hash
 // are both parts of the protocol: parties that chose differently would compute unrelated
-// outputs without noticing. The defaults are the fastest this machine runs (AES where AES-NI
-// exists), which differ between an x86 server and an ARM gateway, so setup() exchanges the
+// outputs without noticing. The defaults are the fastest this machine runs (AES-CTR where the
+// CPU has AES instructions), which can differ between an x86 server and an ARM gateway, so setup() exchanges the
 // configuration first and refuses a mismatch with errc::protocol_violation on both sides.
 // OtConfig::portable() runs everywhere.
 #pragma once
@@ -38,7 +38,8 @@ inline constexpr std::uint8_t ot_wire_version = 1;
 
 /// Throws unless this machine can run `c`.
 inline void check_ot_config(const OtConfig& c) {
-  if (!prg_algorithm_supported(c.prg)) throw error(errc::unsupported, "OtConfig: the PRG algorithm needs AES-NI");
+  if (!prg_algorithm_supported(c.prg))
+    throw error(errc::unsupported, "OtConfig: the PRG algorithm needs AES instructions (AES-NI or ARMv8 AES)");
   if (!cr_hash_supported(c.hash)) throw error(errc::unsupported, "OtConfig: unknown hash algorithm");
 }
 

@@ -8,9 +8,9 @@
 // instantiations, which give DIFFERENT outputs, so both parties must name the same one:
 //
 //  - CrHashAlgorithm::fixed_key_aes: TCCR(i, x) = π(π(x) ⊕ i) ⊕ π(x), π = AES-128 under a
-//    fixed public key (ot/detail/tccr.hpp). Two AES calls per hash, on AES-NI or VAES, and
-//    where the CPU has neither (an ARM gateway) on the constant-time bitsliced AES, with the
-//    same outputs; the default everywhere.
+//    fixed public key (ot/detail/tccr.hpp). Two AES calls per hash, on AES-NI, VAES or the
+//    ARMv8 AES instructions, and where the CPU has none of them on the constant-time bitsliced
+//    AES, with the same outputs; the default everywhere.
 //  - CrHashAlgorithm::blake2b: BLAKE2b-128 of (i as 16 little-endian bytes || x), with the
 //    personalisation "edgempc-ot-tcr1" for domain separation; a random oracle, which is at
 //    least as strong. Runs everywhere (libsodium), about 20 times slower than AES-NI.

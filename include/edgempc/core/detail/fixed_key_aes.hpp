@@ -20,8 +20,16 @@
 // Back-ends:
 //  - aesni: x86-64 AES-NI, eight blocks in flight;
 //  - vaes: VAES on AVX-512, four blocks per register, sixteen in flight;
+//  - armv8: the ARMv8 Cryptography Extensions (AESE/AESMC, core/detail/armv8_aes.hpp), eight
+//    blocks in flight, on 64-bit ARM gateways whose CPU has them: detected at run time with
+//    getauxval(AT_HWCAP) & HWCAP_AES, compiled with a function target attribute so the rest of
+//    the build stays baseline armv8-a;
 //  - portable: the constant-time bitsliced AES of core/detail/aes_portable.hpp (64 or 128
-//    blocks per pass), for CPUs without AES instructions such as an ARM gateway.
+//    blocks per pass), the fallback for CPUs without AES instructions (x86 or ARM).
+// All of them compute AES-128 as FIPS-197 specifies it on the same byte layout (byte i of a
+// Block is state byte i, round keys from aes_portable::expand_key), which is why an ARM party
+// and an x86 party get bit-identical outputs; the tests check it against known answers
+// computed on AES-NI (tests/unit/aes_interop_test.cpp).
 // Independent blocks side by side keep the AES unit busy, so callers should batch.
 #pragma once
 
@@ -45,6 +53,9 @@
 #include "edgempc/core/detail/aesni.hpp"
 #include "edgempc/core/detail/intrinsics.hpp"
 #endif
+#if EDGEMPC_HAVE_ARM_BACKENDS
+#include "edgempc/core/detail/armv8_aes.hpp"
+#endif
 
 EDGEMPC_BEGIN_NAMESPACE
 namespace detail::fixed_key_aes {
@@ -53,6 +64,7 @@ enum class Backend : std::uint8_t {
   portable,  ///< bitsliced AES in C++, 64 blocks per pass; constant time on any CPU
   aesni,     ///< x86-64 AES-NI
   vaes,      ///< x86-64 VAES with AVX-512 (four blocks per instruction)
+  armv8,     ///< 64-bit ARM with the ARMv8 Cryptography Extensions (AESE/AESMC)
 };
 
 [[nodiscard]] constexpr std::string_view to_string(Backend b) noexcept {
@@ -60,6 +72,7 @@ enum class Backend : std::uint8_t {
     case Backend::portable: return "portable";
     case Backend::aesni: return "aesni";
     case Backend::vaes: return "vaes";
+    case Backend::armv8: return "armv8";
   }
   return "unknown";
 }
@@ -74,6 +87,11 @@ enum class Backend : std::uint8_t {
     case Backend::aesni:
     case Backend::vaes: return false;
 #endif
+#if EDGEMPC_HAVE_ARM_BACKENDS
+    case Backend::armv8: return armv8_aes::supported();
+#else
+    case Backend::armv8: return false;
+#endif
   }
   return false;
 }
@@ -81,7 +99,7 @@ enum class Backend : std::uint8_t {
 /// The back-ends this machine runs, slowest first; always starts with `portable`.
 [[nodiscard]] inline std::vector<Backend> available_backends() {
   std::vector<Backend> out;
-  for (auto b : {Backend::portable, Backend::aesni, Backend::vaes})
+  for (auto b : {Backend::portable, Backend::aesni, Backend::vaes, Backend::armv8})
     if (supported(b)) out.push_back(b);
   return out;
 }
@@ -245,6 +263,67 @@ EDGEMPC_AVX512_WARNINGS_ON
 }  // namespace x86
 #endif  // EDGEMPC_HAVE_X86_BACKENDS
 
+#if EDGEMPC_HAVE_ARM_BACKENDS
+namespace arm {
+
+// The same kernel as x86::run, on AESE/AESMC. The x86 code XORs round key 0 itself and can
+// fold the mask or tweak into that XOR; here AESE does the XOR, so the folded key (rk[0] ^ mask,
+// or a ^ t ^ rk[0] computed as (a ^ t) under rk[0]) is AESE's first key operand.
+
+// Block is two little-endian 64-bit halves, lo first: on a little-endian CPU the 16 bytes in
+// memory order, which is what vld1q_u8 reads and AES takes as its state.
+EDGEMPC_ARMV8_AES_TARGET inline uint8x16_t load(const Block* p) {
+  return vld1q_u8(reinterpret_cast<const std::uint8_t*>(p));
+}
+EDGEMPC_ARMV8_AES_TARGET inline void store(Block* p, uint8x16_t v) { vst1q_u8(reinterpret_cast<std::uint8_t*>(p), v); }
+
+// sigma(x) = Block{.lo = x.hi, .hi = x.hi ^ x.lo}.
+EDGEMPC_ARMV8_AES_TARGET inline uint8x16_t sigma(uint8x16_t x) {
+  const uint64x2_t v = vreinterpretq_u64_u8(x);
+  return vreinterpretq_u8_u64(vcombine_u64(vget_high_u64(v), veor_u64(vget_low_u64(v), vget_high_u64(v))));
+}
+
+template <bool Array>
+EDGEMPC_ARMV8_AES_TARGET inline uint8x16_t tweak_at(const Tweaks& t, std::size_t k) {
+  if constexpr (Array) return load(t.array + k);
+  else return vreinterpretq_u8_u64(vcombine_u64(vcreate_u64(t.first + (k >> t.shift)), vcreate_u64(0)));
+}
+
+// Blocks k .. k + sizeof...(J) - 1, as x86::step.
+template <bool Mmo, Pre P, bool Array, std::size_t... J>
+EDGEMPC_ARMV8_AES_TARGET inline void step(const uint8x16_t rk[11], uint8x16_t rk0m, const Block* in, const Tweaks& t,
+                                          Block* out, std::size_t k, std::index_sequence<J...> js) {
+  uint8x16_t a[sizeof...(J)], x[sizeof...(J)];
+  if constexpr (!Mmo || P == Pre::pi) {
+    ((x[J] = load(in + k + J)), ...);
+    armv8_aes::encrypt(x, rk0m, rk, js);
+  }
+  if constexpr (Mmo) {
+    if constexpr (P == Pre::pi) ((a[J] = x[J]), ...);
+    else if constexpr (P == Pre::sigma) ((a[J] = sigma(load(in + k + J))), ...);
+    else ((a[J] = load(in + k + J)), ...);
+    ((x[J] = veorq_u8(a[J], tweak_at<Array>(t, k + J))), ...);
+    armv8_aes::encrypt(x, rk[0], rk, js);
+    ((x[J] = veorq_u8(x[J], a[J])), ...);
+  }
+  (store(out + k + J, x[J]), ...);
+}
+
+template <bool Mmo, Pre P, bool Array>
+EDGEMPC_ARMV8_AES_TARGET __attribute__((noinline)) void run(const std::uint8_t* keys, const Block& mask,
+                                                            const Block* in, const Tweaks& t, Block* out,
+                                                            std::size_t n) {
+  uint8x16_t rk[11];
+  armv8_aes::load_keys(keys, rk);
+  const uint8x16_t rk0m = veorq_u8(rk[0], load(&mask));
+  std::size_t k = 0;
+  for (; k + 8 <= n; k += 8) step<Mmo, P, Array>(rk, rk0m, in, t, out, k, std::make_index_sequence<8>{});
+  for (; k < n; ++k) step<Mmo, P, Array>(rk, rk0m, in, t, out, k, std::make_index_sequence<1>{});
+}
+
+}  // namespace arm
+#endif  // EDGEMPC_HAVE_ARM_BACKENDS
+
 /// pi = AES-128 under `key` on one back-end. The key is public; copies share the portable
 /// back-end's sliced keys.
 class Permutation {
@@ -287,6 +366,12 @@ class Permutation {
       case Backend::vaes:
         if (t.array != nullptr) x86::run512<Mmo, P, true>(round_keys_.bytes, mask, in, t, out, n);
         else x86::run512<Mmo, P, false>(round_keys_.bytes, mask, in, t, out, n);
+        return;
+#endif
+#if EDGEMPC_HAVE_ARM_BACKENDS
+      case Backend::armv8:
+        if (t.array != nullptr) arm::run<Mmo, P, true>(round_keys_.bytes, mask, in, t, out, n);
+        else arm::run<Mmo, P, false>(round_keys_.bytes, mask, in, t, out, n);
         return;
 #endif
       default: run_portable<Mmo, P>(mask, in, t, out, n);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The tweakable circular correlation-robust hash TCCR(i, x) = π(π(x) ⊕ i) ⊕ π(x), with π
-// AES-128 under a fixed, public key, on AES-NI, VAES, or the portable bitsliced AES where the
-// CPU has no AES instructions (π and its back-ends: core/detail/fixed_key_aes.hpp).
+// AES-128 under a fixed, public key, on AES-NI, VAES, the ARMv8 AES instructions, or the
+// portable bitsliced AES where the CPU has no AES instructions (π and its back-ends:
+// core/detail/fixed_key_aes.hpp).
 //
 // Construction and proof: C. Guo, J. Katz, X. Wang, Y. Yu, "Efficient and secure multiparty
 // computation from fixed-key block ciphers", IEEE S&P 2020 (ePrint 2019/074), Section 7.4;
@@ -38,6 +39,10 @@ using fixed_key_aes::Backend;
     }
     case Backend::vaes: {
       static const fixed_key_aes::Permutation p(key, Backend::vaes);
+      return p;
+    }
+    case Backend::armv8: {
+      static const fixed_key_aes::Permutation p(key, Backend::armv8);
       return p;
     }
     default: {
