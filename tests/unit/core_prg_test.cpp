@@ -49,7 +49,7 @@ TEST_CASE("AES-CTR PRG reproduces FIPS-197 Appendix C.1", "[core]") {
   if (!prg_algorithm_supported(PrgAlgorithm::aes128_ctr)) {
     try {
       Prg prg(Prg::Seed{}, PrgAlgorithm::aes128_ctr);
-      FAIL("AES-CTR constructed without AES-NI");
+      FAIL("AES-CTR constructed without AES instructions");
     } catch (const error& e) {
       REQUIRE(e.code() == errc::unsupported);
     }
@@ -69,7 +69,7 @@ TEST_CASE("AES-CTR PRG reproduces FIPS-197 Appendix C.1", "[core]") {
 
 TEST_CASE("AES-CTR counter carries into the high half of the IV", "[core]") {
   if (!prg_algorithm_supported(PrgAlgorithm::aes128_ctr)) {
-    WARN("SKIPPED: no AES-NI on this CPU (or the x86 back-ends are compiled out); AES-CTR not tested here");
+    WARN("SKIPPED: no AES instructions on this CPU (or their back-ends are compiled out); AES-CTR not tested here");
     return;
   }
   // IV low half = 2^64 - 2: blocks 0, 1 use high half h, block 2 uses h + 1 with low 0.
@@ -116,7 +116,7 @@ TEST_CASE("PRG streams are deterministic per seed and compose across calls", "[c
 
 TEST_CASE("the two PRG algorithms give different streams for one seed", "[core]") {
   if (!prg_algorithm_supported(PrgAlgorithm::aes128_ctr)) {
-    WARN("SKIPPED: no AES-NI on this CPU (or the x86 back-ends are compiled out); AES-CTR not tested here");
+    WARN("SKIPPED: no AES instructions on this CPU (or their back-ends are compiled out); AES-CTR not tested here");
     return;
   }
   Prg a(counting_seed(), PrgAlgorithm::aes128_ctr), c(counting_seed(), PrgAlgorithm::chacha20);

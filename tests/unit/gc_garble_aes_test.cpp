@@ -130,6 +130,36 @@ TEST_CASE("portable AES-128 equals AES-NI on random keys and blocks", "[gc]") {
 }
 #endif
 
+#if EDGEMPC_HAVE_ARM_BACKENDS
+TEST_CASE("portable AES-128 equals ARMv8 AES on random keys and blocks", "[gc]") {
+  if (!edgempc::detail::armv8_aes::supported()) {
+    WARN("SKIPPED: no ARMv8 AES instructions on this CPU: nothing to compare with");
+    return;
+  }
+  namespace arm = edgempc::detail::armv8_aes;
+  Prg prg = test_prg(1);
+  for (int trial = 0; trial < 8; ++trial) {
+    std::uint8_t key[16];
+    prg.fill(key);
+    aes::RoundKeys keys;
+    aes::expand_key(key, keys);
+    // ARMv8 AES in counter mode: AES of 203 consecutive 128-bit counters (eight-block batches
+    // and a tail), the last trials across the carry from the low half into the high half.
+    const std::uint64_t hi = prg.next_u64();
+    const std::uint64_t lo =
+        trial < 4 ? prg.next_u64() >> 1 : ~std::uint64_t{0} - 100 + static_cast<std::uint64_t>(trial);
+    constexpr std::size_t n = 203;
+    std::vector<std::uint8_t> stream(n * 16);
+    arm::ctr_keystream(keys, lo, hi, 0, stream.data(), n);
+    std::vector<Block> counters(n), out(n);
+    for (std::size_t i = 0; i < n; ++i) counters[i] = Block{lo + i, lo + i < lo ? hi + 1 : hi};
+    aes::encrypt_blocks(*sliced(keys), counters.data(), out.data(), out.size());
+    for (std::size_t i = 0; i < n; ++i)
+      REQUIRE(out[i] == Block::from_bytes(std::span<const std::uint8_t, 16>(stream.data() + 16 * i, 16)));
+  }
+}
+#endif
+
 TEST_CASE("sigma is (x_L ^ x_R, x_L) with x_L the high half, and an orthomorphism", "[gc]") {
   const Block x{0x0123456789abcdef, 0xfedcba9876543210};
   REQUIRE(gc::sigma(x) == Block{x.hi, x.hi ^ x.lo});
@@ -215,10 +245,18 @@ TEST_CASE("fixed-key argument errors", "[gc]") {
                            return e.code() == errc::invalid_argument;
                          }));
 #if !EDGEMPC_HAVE_X86_BACKENDS
-  // A build without x86 code (as on ARM): only the portable permutation, and asking for
-  // AES-NI says so.
-  REQUIRE(gc::best_permutation_backend() == gc::PermutationBackend::portable);
+  // A build without x86 code (as on ARM): the portable permutation, or ARMv8 AES where the CPU
+  // has it, and asking for AES-NI says so.
+  REQUIRE(gc::best_permutation_backend() == (gc::permutation_backend_supported(gc::PermutationBackend::armv8)
+                                                 ? gc::PermutationBackend::armv8
+                                                 : gc::PermutationBackend::portable));
   REQUIRE_THROWS_MATCHES(gc::FixedKey(gc::FixedKey::default_seed, gc::PermutationBackend::aesni), error,
+                         Catch::Predicate<error>([](const error& e) { return e.code() == errc::unsupported; }));
+#endif
+#if !EDGEMPC_HAVE_ARM_BACKENDS
+  // Likewise ARMv8 AES where it is not compiled (x86, or EDGEMPC_DISABLE_ARM_BACKENDS).
+  REQUIRE_FALSE(gc::permutation_backend_supported(gc::PermutationBackend::armv8));
+  REQUIRE_THROWS_MATCHES(gc::FixedKey(gc::FixedKey::default_seed, gc::PermutationBackend::armv8), error,
                          Catch::Predicate<error>([](const error& e) { return e.code() == errc::unsupported; }));
 #endif
 }

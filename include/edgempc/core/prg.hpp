@@ -133,7 +133,8 @@ class Prg {
   void init(const Seed& seed, PrgAlgorithm algorithm = default_prg_algorithm()) {
     algorithm_ = algorithm;
     if (!prg_algorithm_supported(algorithm))
-      throw error(errc::unsupported, "Prg: AES-CTR needs AES instructions (AES-NI or ARMv8 AES); use PrgAlgorithm::chacha20");
+      throw error(errc::unsupported,
+                  "Prg: AES-CTR needs AES instructions (AES-NI or ARMv8 AES); use PrgAlgorithm::chacha20");
     ensure_sodium();
     if (algorithm == PrgAlgorithm::chacha20) {
       std::memcpy(state_.chacha_key, seed.data(), seed_size);

@@ -87,14 +87,22 @@ EDGEMPC_ARMV8_AES_TARGET inline void encrypt(uint8x16_t* x, uint8x16_t rk0, cons
   ((x[J] = veorq_u8(aese(x[J], rk[9]), rk[10])), ...);
 }
 
-// The counter block lo + J, hi as 16 bytes: two little-endian 64-bit halves, lo first (on a
-// little-endian CPU exactly the lanes of a uint64x2_t), as AES-NI's counter mode builds it.
+/// Block{lo, hi} as a vector: two little-endian 64-bit halves, lo first, which on a
+/// little-endian CPU are exactly the lanes of a uint64x2_t. (Functions rather than the NEON
+/// intrinsics in the folds below: Clang's arm_neon.h makes some of them macros, which a pack
+/// expansion cannot pass through.)
+EDGEMPC_ARMV8_AES_TARGET inline uint64x2_t make_u64x2(std::uint64_t lo, std::uint64_t hi) {
+  return vcombine_u64(vcreate_u64(lo), vcreate_u64(hi));
+}
+EDGEMPC_ARMV8_AES_TARGET inline void store_bytes(std::uint8_t* p, uint8x16_t v) { vst1q_u8(p, v); }
+
+// The counter block (lo + J, hi) as 16 bytes, as AES-NI's counter mode builds it.
 template <std::size_t... J>
 EDGEMPC_ARMV8_AES_TARGET inline void encrypt_counters(const uint8x16_t rk[11], uint64x2_t ctr, std::uint8_t* out,
                                                       std::index_sequence<J...> js) {
-  uint8x16_t x[] = {vreinterpretq_u8_u64(vaddq_u64(ctr, vcombine_u64(vcreate_u64(J), vcreate_u64(0))))...};
+  uint8x16_t x[] = {vreinterpretq_u8_u64(vaddq_u64(ctr, make_u64x2(J, 0)))...};
   encrypt(x, rk[0], rk, js);
-  (vst1q_u8(out + 16 * J, x[J]), ...);
+  (store_bytes(out + 16 * J, x[J]), ...);
 }
 
 /// Blocks whose counters lo, lo+1, ..., lo+n-1 share the high half `hi` (no carry inside).
@@ -102,13 +110,13 @@ EDGEMPC_ARMV8_AES_TARGET inline void ctr_segment(const RoundKeys& keys, std::uin
                                                  std::uint8_t* out, std::size_t n) {
   uint8x16_t rk[11];
   load_keys(keys.bytes, rk);
-  uint64x2_t ctr = vcombine_u64(vcreate_u64(lo), vcreate_u64(hi));
-  const uint64x2_t eight = vcombine_u64(vcreate_u64(8), vcreate_u64(0));
-  const uint64x2_t one = vcombine_u64(vcreate_u64(1), vcreate_u64(0));
+  uint64x2_t ctr = make_u64x2(lo, hi);
+  const uint64x2_t eight = make_u64x2(8, 0), one = make_u64x2(1, 0);
   std::size_t b = 0;
   for (; b + 8 <= n; b += 8, ctr = vaddq_u64(ctr, eight))
     encrypt_counters(rk, ctr, out + 16 * b, std::make_index_sequence<8>{});
-  for (; b < n; ++b, ctr = vaddq_u64(ctr, one)) encrypt_counters(rk, ctr, out + 16 * b, std::make_index_sequence<1>{});
+  for (; b < n; ++b, ctr = vaddq_u64(ctr, one))
+    encrypt_counters(rk, ctr, out + 16 * b, std::make_index_sequence<1>{});
   secure_wipe(rk, sizeof rk);  // the round keys must not outlive the Prg on the stack
 }
 

@@ -286,7 +286,7 @@ EDGEMPC_ARMV8_AES_TARGET inline uint8x16_t sigma(uint8x16_t x) {
 template <bool Array>
 EDGEMPC_ARMV8_AES_TARGET inline uint8x16_t tweak_at(const Tweaks& t, std::size_t k) {
   if constexpr (Array) return load(t.array + k);
-  else return vreinterpretq_u8_u64(vcombine_u64(vcreate_u64(t.first + (k >> t.shift)), vcreate_u64(0)));
+  else return vreinterpretq_u8_u64(armv8_aes::make_u64x2(t.first + (k >> t.shift), 0));
 }
 
 // Blocks k .. k + sizeof...(J) - 1, as x86::step.
