@@ -8,7 +8,7 @@
 //       the wire). Party 0 is the receiver; it waits for a one-byte acknowledgement from the
 //       sender after each batch, so the time is end to end.
 //   BM_random_ot_{local,tcp}/<n>: the same plus the correlation-robust hash on both sides
-//       (fixed-key AES where AES-NI exists).
+//       (fixed-key AES: AES-NI, VAES, ARMv8 AES or the bitsliced portable AES).
 //   BM_ot_triples_{local,tcp}/<count>: count Beaver triples over Z2k<64> (Gilboa), 128 OTs each.
 //   The setup (128 base OTs each way) is outside the timed region everywhere but BM_base_ot.
 //   References (one thread): BM_tccr_reference/<n> fixed-key AES TCCR of n blocks (two AES
