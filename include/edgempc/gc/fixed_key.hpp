@@ -14,9 +14,9 @@
 //
 // The key is public: both parties must use the same seed (FixedKey::default_seed unless the
 // protocol agrees on another). pi and its back-ends (AES-NI, eight blocks in flight; VAES on
-// AVX-512, sixteen; a constant-time bitsliced AES in portable C++ for CPUs without AES
-// instructions) are core/detail/fixed_key_aes.hpp's, shared with OT's hash; H is its MMO^sigma
-// form. All back-ends give identical outputs; the best one this CPU runs is the default.
+// AVX-512, sixteen; ARMv8 AES, eight; a constant-time bitsliced AES in portable C++ for CPUs
+// without AES instructions) are core/detail/fixed_key_aes.hpp's, shared with OT's hash; H is
+// its MMO^sigma form. All back-ends give identical outputs; the best one this CPU runs is the default.
 #pragma once
 
 #include <algorithm>
@@ -36,7 +36,8 @@ EDGEMPC_BEGIN_NAMESPACE
 namespace gc {
 
 /// portable (bitsliced AES in C++, 64 blocks per pass, constant time on any CPU), aesni
-/// (x86-64 AES-NI) or vaes (x86-64 VAES with AVX-512, four blocks per instruction).
+/// (x86-64 AES-NI), vaes (x86-64 VAES with AVX-512, four blocks per instruction) or armv8
+/// (64-bit ARM with the ARMv8 AES instructions, eight blocks in flight).
 using PermutationBackend = edgempc::detail::fixed_key_aes::Backend;
 using edgempc::detail::fixed_key_aes::to_string;
 
