@@ -18,7 +18,7 @@
 
 #include "edgempc/error.hpp"
 
-// EDGEMPC_DISABLE_X86_BACKENDS builds as if for a CPU without them (as an ARM gateway
+// EDGEMPC_DISABLE_X86_BACKENDS builds as if for a CPU without them (as an armhf gateway
 // builds): only the portable path and ChaCha20 exist. The tests use it to run that build here.
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(EDGEMPC_DISABLE_X86_BACKENDS)
 #define EDGEMPC_HAVE_X86_BACKENDS 1

@@ -6,16 +6,22 @@
 // branch-free and table-free: conditional subtractions are comparison masks (cmhs/cmhi) ANDed
 // with p, so the running time does not depend on the secret shares.
 //
-// Instruction counts per element, from aarch64-linux-gnu-g++ 12.2 -O2 -S (the vector loop
-// bodies of batch::add / batch::mul for Mersenne61, 2 elements per iteration; loads, stores and
-// loop control included):
-//   add:  NEON  4.5 / element (9 per 2),   portable 8 / element
-//   mul:  NEON 11.5 / element (23 per 2),  portable 13 / element (mul + umulh, then the fold)
-// These are counts, not timings: qemu-user says nothing about a real core, and the NEON mul's
-// advantage depends on the core (Cortex-A53/A72, the Pi 3/4 cores, issue the scalar 64-bit
-// MUL/UMULH pair at a fraction of one per cycle while vector UMULL/UMLAL issue every cycle;
-// on a Cortex-A76 (Pi 5) the scalar multiplier is fast and the two may be close). Figures from
-// a board are still to be taken (bench/bench_core.cpp: BM_mul_neon against BM_mul_portable).
+// Instructions per element in the hot loop, from aarch64-linux-gnu-g++ 12.2 -O2 -S (loads,
+// stores and loop control included; the NEON loops do 2 elements per iteration, sum and dot 4):
+//                     NEON              portable
+//   Mersenne61 add    6   (12 per 2)    11
+//   Mersenne61 mul    13.5 (27 per 2)   15   (MUL + UMULH, then the fold)
+//   Mersenne61 dot    13.5 (54 per 4)   19
+//   Z2k<64> add       4.5 (9 per 2)     7
+//   Z2k<32> add, mul  2.25 (9 per 4)    7
+// The Mersenne61 product is close: counting arithmetic alone it is 9.5 vector instructions per
+// element (4 of them 32x32 multiplies per 2 elements) against 9 scalar ones (2 of them 64-bit
+// multiplies, UMULH included), so which is faster depends on the core's multiplier and NEON
+// pipes (the in-order Cortex-A53 of a Pi 3 or Zero 2 has a 64-bit NEON datapath, so a 128-bit
+// operation takes two cycles there). These are counts, not timings: qemu-user emulates NEON far more slowly than scalar code
+// and says nothing about a real core. Figures from a board are still to be taken
+// (bench/bench_core.cpp registers BM_mul_neon beside BM_mul_portable); if the scalar product
+// wins there, M61's table can take mul, mul_add and dot from the portable loops as Z64's does.
 #pragma once
 
 #include "edgempc/core/backend.hpp"
@@ -37,9 +43,10 @@ struct Base64 {
   EDGEMPC_SIMD_INLINE vec load(const std::uint64_t* p) { return vld1q_u64(p); }
   EDGEMPC_SIMD_INLINE void store(std::uint64_t* p, vec v) { vst1q_u64(p, v); }
   // No non-temporal store here: ACLE has no intrinsic for STNP, which stores a register
-  // pair and is only a hint, and Cortex-A53/A72/A76 already stop allocating L1 lines
-  // for a run of full-line writes (their write-streaming mode), which is what the x86
-  // streaming stores buy. So the large-output path stores normally and needs no fence.
+  // pair and is only a hint, and the Cortex-A cores of the Pi boards switch to no-allocate
+  // for a run of full-line writes by themselves (write streaming mode, in their TRMs),
+  // which is what the x86 streaming stores buy. So the large-output path stores normally
+  // and needs no fence. (Not measured on a board.)
   EDGEMPC_SIMD_INLINE void stream(std::uint64_t* p, vec v) { vst1q_u64(p, v); }
   EDGEMPC_SIMD_INLINE void fence() {}
   EDGEMPC_SIMD_INLINE vec set1(std::uint64_t x) { return vdupq_n_u64(x); }
@@ -85,10 +92,8 @@ struct M61 : Base64 {
   }
 };
 
-/// Z_2^64. Addition, subtraction and negation are single instructions. The low 64 bits of a
-/// product are a_lo*b_lo + ((a_lo*b_hi + a_hi*b_lo) mod 2^32) << 32: the two cross products
-/// come from one 32-bit MUL against b with its halves swapped (REV64), summed pairwise
-/// (UADDLP), shifted up and accumulated onto a_lo*b_lo (UMLAL): 7 instructions for 2 lanes.
+/// Z_2^64. Addition, subtraction and negation are single instructions. Products stay scalar,
+/// one MUL (or MADD) per lane: see table_for<Z64> below.
 struct Z64 : Base64 {
   using rep = std::uint64_t;
   using Scalar = detail::Z2kOps<rep>;
@@ -96,12 +101,6 @@ struct Z64 : Base64 {
   EDGEMPC_SIMD_INLINE vec add(vec a, vec b) { return vaddq_u64(a, b); }
   EDGEMPC_SIMD_INLINE vec sub(vec a, vec b) { return vsubq_u64(a, b); }
   EDGEMPC_SIMD_INLINE vec neg(vec a) { return vsubq_u64(vdupq_n_u64(0), a); }
-  EDGEMPC_SIMD_INLINE vec mul(vec a, vec b) {
-    const uint32x4_t a32 = vreinterpretq_u32_u64(a), b32 = vreinterpretq_u32_u64(b);
-    const uint32x4_t cross = vmulq_u32(a32, vrev64q_u32(b32));  // [a_lo*b_hi, a_hi*b_lo] mod 2^32
-    const vec cross_hi = vshlq_n_u64(vpaddlq_u32(cross), 32);
-    return vmlal_u32(cross_hi, vmovn_u64(a), vmovn_u64(b));
-  }
 };
 
 struct Z32 {
@@ -121,6 +120,18 @@ struct Z32 {
 };
 
 #include "edgempc/core/detail/simd/loops-inl.hpp"
+
+// Z2k<64> products on the scalar path. The low 64 bits of a*b in NEON are
+// a_lo*b_lo + ((a_lo*b_hi + a_hi*b_lo) mod 2^32) << 32: REV64, a 32-bit MUL, UADDLP, SHL, two
+// XTN and UMLAL, 7 vector instructions for 2 lanes. That loop came to 15 instructions per 2
+// elements (GCC 12 -O2) against 7 per element for the scalar loop (the multiply is one MUL),
+// and its multiply is a Q-form 32-bit MUL, half rate on the in-order Cortex-A53 of a Pi 3 or
+// Zero 2: no gain to show, so mul, mul_add and dot keep the portable loops. (It was correct on
+// every test here; bring it back if a board says otherwise.)
+template <>
+inline constexpr Kernels<std::uint64_t> table_for<Z64>{
+    add<Z64>, sub<Z64>, portable::Loops<Z64::Scalar>::mul, neg<Z64>, portable::Loops<Z64::Scalar>::mul_add,
+    sum<Z64>, portable::Loops<Z64::Scalar>::dot};
 
 #undef EDGEMPC_SIMD_INLINE
 #undef EDGEMPC_SIMD_TARGET
