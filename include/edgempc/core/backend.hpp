@@ -97,7 +97,8 @@ namespace detail {
   if (!backend_supported(Backend::avx512)) throw error(errc::unsupported, "EDGEMPC_FORCE_BACKEND_AVX512: no AVX-512 here");
   return Backend::avx512;
 #elif defined(EDGEMPC_FORCE_BACKEND_NEON)
-  if (!backend_supported(Backend::neon)) throw error(errc::unsupported, "EDGEMPC_FORCE_BACKEND_NEON: no NEON back-end here (AArch64 only)");
+  if (!backend_supported(Backend::neon))
+    throw error(errc::unsupported, "EDGEMPC_FORCE_BACKEND_NEON: no NEON back-end here (AArch64 only)");
   return Backend::neon;
 #else
   return available_backends().back();

@@ -18,10 +18,11 @@
 // element (4 of them 32x32 multiplies per 2 elements) against 9 scalar ones (2 of them 64-bit
 // multiplies, UMULH included), so which is faster depends on the core's multiplier and NEON
 // pipes (the in-order Cortex-A53 of a Pi 3 or Zero 2 has a 64-bit NEON datapath, so a 128-bit
-// operation takes two cycles there). These are counts, not timings: qemu-user emulates NEON far more slowly than scalar code
-// and says nothing about a real core. Figures from a board are still to be taken
-// (bench/bench_core.cpp registers BM_mul_neon beside BM_mul_portable); if the scalar product
-// wins there, M61's table can take mul, mul_add and dot from the portable loops as Z64's does.
+// operation takes two cycles there). These are counts, not timings: qemu-user emulates NEON
+// far more slowly than scalar code and says nothing about a real core. Figures from a board
+// are still to be taken (bench/bench_core.cpp registers BM_mul_neon beside BM_mul_portable);
+// if the scalar product wins there, M61's table can take mul, mul_add and dot from the
+// portable loops as Z64's does.
 #pragma once
 
 #include "edgempc/core/backend.hpp"
@@ -74,18 +75,18 @@ struct M61 : Base64 {
   EDGEMPC_SIMD_INLINE vec neg(vec a) { return sub(vdupq_n_u64(0), a); }
   EDGEMPC_SIMD_INLINE vec mul(vec a, vec b) {
     // a = a_hi * 2^32 + a_lo with a_hi < 2^29 (a < 2^61); likewise b.
-    const uint32x2_t a_lo = vmovn_u64(a), b_lo = vmovn_u64(b);                  // XTN
-    const uint32x2_t a_hi = vshrn_n_u64(a, 32), b_hi = vshrn_n_u64(b, 32);      // SHRN
-    const vec ll = vmull_u32(a_lo, b_lo);                                       // < 2^64
-    const vec mid = vmlal_u32(vmull_u32(a_lo, b_hi), a_hi, b_lo);              // < 2^62
-    // a*b = ll + mid * 2^32 + hh * 2^64, hh = a_hi * b_hi < 2^58, and 2^64 = 8 (mod p):
+    const uint32x2_t a_lo = vmovn_u64(a), b_lo = vmovn_u64(b);              // XTN
+    const uint32x2_t a_hi = vshrn_n_u64(a, 32), b_hi = vshrn_n_u64(b, 32);  // SHRN
+    const vec ll = vmull_u32(a_lo, b_lo);                                   // < 2^64
+    const vec mid = vmlal_u32(vmull_u32(a_lo, b_hi), a_hi, b_lo);           // < 2^62
+    // a*b = ll + mid * 2^32 + hh * 2^64 with hh = a_hi * b_hi < 2^58, and 2^64 = 8 (mod p):
     // hh * 8 = (8 * a_hi) * b_hi, where 8 * a_hi < 2^32 still fits a 32-bit lane.
-    vec t = vandq_u64(ll, set1(p));                                             // < 2^61
-    t = vsraq_n_u64(t, ll, 61);                                                 // + ll >> 61 (< 8)
-    t = vmlal_u32(t, vshl_n_u32(a_hi, 3), b_hi);                               // + 8 hh (< 2^61)
+    vec t = vandq_u64(ll, set1(p));                 // ll mod 2^61       < 2^61
+    t = vsraq_n_u64(t, ll, 61);                     // + ll >> 61        < 8
+    t = vmlal_u32(t, vshl_n_u32(a_hi, 3), b_hi);    // + 8 hh            < 2^61
     // mid * 2^32 = (mid >> 29) * 2^61 + (mid mod 2^29) * 2^32 = (mid >> 29) + (mid mod 2^29) * 2^32.
-    t = vsraq_n_u64(t, mid, 29);                                                // + (< 2^33)
-    t = vsraq_n_u64(t, vshlq_n_u64(mid, 35), 3);                                // + (mid mod 2^29) << 32 (< 2^61)
+    t = vsraq_n_u64(t, mid, 29);                    // + mid >> 29       < 2^33
+    t = vsraq_n_u64(t, vshlq_n_u64(mid, 35), 3);    // + (mid mod 2^29) << 32, < 2^61
     // t < 2^63: one more fold gives < 2^61 + 4 < 2p, then the conditional subtraction.
     t = vsraq_n_u64(vandq_u64(t, set1(p)), t, 61);
     return cond_sub_p(t);
