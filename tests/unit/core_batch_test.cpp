@@ -11,7 +11,7 @@ using namespace edgempc;
 
 namespace {
 
-// Lengths around every vector width (4, 8, 16 lanes, and the 2x unrolled sum/dot loops).
+// Lengths around every vector width (2, 4, 8, 16 lanes, and the 2x unrolled sum/dot loops).
 const std::size_t lengths[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000, 4099};
 
 template <class T>
@@ -127,16 +127,25 @@ TEST_CASE("back-end selection", "[core]") {
   REQUIRE(active_backend() == active_backend());  // chosen once
 #if defined(EDGEMPC_FORCE_BACKEND_PORTABLE)
   REQUIRE(active_backend() == Backend::portable);  // pinned at build time
+#elif EDGEMPC_HAVE_NEON_BACKEND
+  // AArch64: NEON is mandatory there, so it is always available and chosen.
+  REQUIRE(backends == std::vector<Backend>{Backend::portable, Backend::neon});
+  REQUIRE(active_backend() == Backend::neon);
 #elif defined(EDGEMPC_DISABLE_X86_BACKENDS)
   REQUIRE(backends == std::vector<Backend>{Backend::portable});
   REQUIRE(active_backend() == Backend::portable);
 #else
   REQUIRE(active_backend() == backends.back());  // the widest one this CPU runs
 #endif
+#if !EDGEMPC_HAVE_NEON_BACKEND
+  REQUIRE(!backend_supported(Backend::neon));  // x86, armhf and others: no NEON back-end
+#endif
+  WARN("batch back-end: " << to_string(active_backend()));
   REQUIRE(to_string(Backend::avx512) == "avx512");
+  REQUIRE(to_string(Backend::neon) == "neon");
   // Asking for a back-end this CPU lacks is an error, not a crash (only testable where one is
   // missing, e.g. on ARM or a CPU without AVX-512).
-  for (Backend b : {Backend::avx2, Backend::avx512}) {
+  for (Backend b : {Backend::avx2, Backend::avx512, Backend::neon}) {
     if (backend_supported(b)) continue;
     std::vector<Mersenne61> v(4);
     try {
@@ -170,5 +179,61 @@ TEMPLATE_TEST_CASE("large outputs take the streaming-store path and still agree"
     batch::neg<T>(a, out, backend);
     batch::mul<T>(out, b, out, backend);
     for (std::size_t i = 0; i < n; i += 997) REQUIRE(out[i] == -(a[i] * b[i]));
+  }
+}
+
+TEMPLATE_TEST_CASE("every pair of edge values, on unaligned spans, agrees on every back-end", "[core]",
+                   Mersenne61, Z2k<64>, Z2k<32>) {
+  using T = TestType;
+  using R = test::Ref<T>;
+  // Edge values of the domain, plus words whose 32-bit halves are extreme (what the vector
+  // multiplies split on): for Mersenne61 p - 1 = 2^61 - 2 and 2^61 - 2^32, for Z2k<64> values
+  // near 2^64 and 2^63.
+  auto edges = test::edge_values<T>();
+  const auto top = static_cast<std::uint64_t>(test::modulus_of<T>() - 1);
+  const std::initializer_list<std::uint64_t> halves = {
+      top - 0xffffffffu, top & ~std::uint64_t{0xffffffffu}, top >> 1 | 1, top - 2, top >> 32, top ^ 0xaaaaaaaaaaaaaaaau};
+  for (std::uint64_t x : halves) edges.push_back(static_cast<std::uint64_t>(x % test::modulus_of<T>()));
+  std::vector<T> a, b;
+  for (auto x : edges)
+    for (auto y : edges) {
+      a.push_back(T::from_uint(x));
+      b.push_back(T::from_uint(y));
+    }
+  const std::size_t n = a.size();
+  // Each span starts one element past a 16-byte-aligned buffer start (so off every vector
+  // alignment), and lengths n - k leave every possible tail for 2, 4, 8 and 16 lanes.
+  std::vector<T> a_buf(n + 1), b_buf(n + 1), out_buf(n + 1), ref(n);
+  std::copy(a.begin(), a.end(), a_buf.begin() + 1);
+  std::copy(b.begin(), b.end(), b_buf.begin() + 1);
+  for (Backend backend : available_backends()) {
+    CAPTURE(to_string(backend));
+    for (std::size_t k = 0; k < 17; ++k) {
+      CAPTURE(k);
+      const std::size_t len = n - k;
+      const auto as = std::span<const T>(a_buf).subspan(1, len);
+      const auto bs = std::span<const T>(b_buf).subspan(1, len);
+      const auto out = std::span<T>(out_buf).subspan(1, len);
+      batch::mul<T>(as, bs, out, backend);
+      for (std::size_t i = 0; i < len; ++i) REQUIRE(out[i].to_uint() == R::mul(a[i].to_uint(), b[i].to_uint()));
+      batch::add<T>(as, bs, out, backend);
+      for (std::size_t i = 0; i < len; ++i) REQUIRE(out[i].to_uint() == R::add(a[i].to_uint(), b[i].to_uint()));
+      batch::sub<T>(as, bs, out, backend);
+      for (std::size_t i = 0; i < len; ++i) REQUIRE(out[i].to_uint() == R::sub(a[i].to_uint(), b[i].to_uint()));
+      batch::neg<T>(as, out, backend);
+      for (std::size_t i = 0; i < len; ++i) REQUIRE(out[i].to_uint() == R::neg(a[i].to_uint()));
+      for (auto s : edges) {
+        batch::mul_add<T>(T::from_uint(s), as, bs, out, backend);
+        batch::mul_add<T>(T::from_uint(s), as, bs, std::span<T>(ref).first(len), Backend::portable);
+        REQUIRE(std::equal(out.begin(), out.end(), ref.begin()));
+      }
+      std::uint64_t ref_sum = 0, ref_dot = 0;
+      for (std::size_t i = 0; i < len; ++i) {
+        ref_sum = R::add(ref_sum, a[i].to_uint());
+        ref_dot = R::add(ref_dot, R::mul(a[i].to_uint(), b[i].to_uint()));
+      }
+      REQUIRE(batch::sum<T>(as, backend).to_uint() == ref_sum);
+      REQUIRE(batch::dot<T>(as, bs, backend).to_uint() == ref_dot);
+    }
   }
 }

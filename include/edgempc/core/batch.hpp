@@ -19,6 +19,7 @@
 #include "edgempc/core/detail/simd/avx2.hpp"
 #include "edgempc/core/detail/simd/avx512.hpp"
 #include "edgempc/core/detail/simd/kernels.hpp"
+#include "edgempc/core/detail/simd/neon.hpp"
 #include "edgempc/core/domain.hpp"
 #include "edgempc/core/mersenne61.hpp"
 #include "edgempc/core/z2k.hpp"
@@ -38,6 +39,9 @@ struct batch_traits<Mersenne61> {
   using avx2_ops = simd::avx2::M61;
   using avx512_ops = simd::avx512::M61;
 #endif
+#if EDGEMPC_HAVE_NEON_BACKEND
+  using neon_ops = simd::neon::M61;
+#endif
 };
 template <>
 struct batch_traits<Z2k<64>> {
@@ -46,6 +50,9 @@ struct batch_traits<Z2k<64>> {
   using avx2_ops = simd::avx2::Z64;
   using avx512_ops = simd::avx512::Z64;
 #endif
+#if EDGEMPC_HAVE_NEON_BACKEND
+  using neon_ops = simd::neon::Z64;
+#endif
 };
 template <>
 struct batch_traits<Z2k<32>> {
@@ -53,6 +60,9 @@ struct batch_traits<Z2k<32>> {
 #if EDGEMPC_HAVE_X86_BACKENDS
   using avx2_ops = simd::avx2::Z32;
   using avx512_ops = simd::avx512::Z32;
+#endif
+#if EDGEMPC_HAVE_NEON_BACKEND
+  using neon_ops = simd::neon::Z32;
 #endif
 };
 
@@ -73,6 +83,9 @@ template <BatchDomain T>
 #if EDGEMPC_HAVE_X86_BACKENDS
     case Backend::avx2: return simd::avx2::table_for<typename traits::avx2_ops>;
     case Backend::avx512: return simd::avx512::table_for<typename traits::avx512_ops>;
+#endif
+#if EDGEMPC_HAVE_NEON_BACKEND
+    case Backend::neon: return simd::neon::table_for<typename traits::neon_ops>;
 #endif
     default: return simd::portable::Loops<typename traits::scalar_ops>::table;
   }
