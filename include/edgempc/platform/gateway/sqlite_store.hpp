@@ -46,12 +46,8 @@
 // decrypts and checks the whole snapshot before it creates `db`: a truncated, tampered or
 // foreign snapshot is an error and leaves nothing behind, never a partial import.
 //
-// Snapshot file format (v1):
-//   16 bytes  "edgempc-snap-v1\n"
-//   24 bytes  secretstream header
-//   chunks    each the sealing of snapshot_chunk_size plaintext bytes (17 bytes more), the last
-//             one shorter or equal and tagged FINAL; the 16-byte magic is each chunk's
-//             associated data.
+// The snapshot file format: platform/gateway/detail/store_snapshot.hpp. The WAL marker:
+// platform/gateway/detail/wal_marker.hpp.
 //
 // Errors (edgempc::error, with SQLite's message in what()):
 //   errc::invalid_argument   a path that cannot be opened or created, a restore target that
@@ -94,13 +90,13 @@
 #include "edgempc/core/sodium.hpp"
 #include "edgempc/error.hpp"
 #include "edgempc/net/keys.hpp"
+#include "edgempc/platform/gateway/detail/store_snapshot.hpp"
+#include "edgempc/platform/gateway/detail/wal_marker.hpp"
 #include "edgempc/platform/gateway/share_store.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
 namespace platform {
 
-/// Plaintext bytes per secretstream chunk of a snapshot file.
-inline constexpr std::size_t snapshot_chunk_size = std::size_t{1} << 16;
 /// How long a write waits for another connection's lock before failing (milliseconds).
 inline constexpr int busy_timeout_ms = 10000;
 
@@ -110,16 +106,13 @@ inline constexpr int schema_version = 1;
 inline constexpr std::uint64_t row_key_id = 1;
 inline constexpr std::uint64_t snapshot_key_id = 2;
 inline constexpr char kdf_context[crypto_kdf_CONTEXTBYTES + 1] = "edgempcS";
-inline constexpr std::string_view snapshot_magic{"edgempc-snap-v1\n", 16};
 inline constexpr std::size_t nonce_size = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 inline constexpr std::size_t tag_size = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-inline constexpr std::size_t stream_tag_size = crypto_secretstream_xchacha20poly1305_ABYTES;
 // Sealed under the row key at creation; a store opened with another key fails to open it.
 inline constexpr std::string_view key_check_plaintext{"edgempc share store key check v1"};
 
 static_assert(crypto_kdf_KEYBYTES == KeyPair::key_size);
 static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == 32);
-static_assert(crypto_secretstream_xchacha20poly1305_KEYBYTES == 32);
 
 /// A 32-byte symmetric key that wipes itself; moving wipes the source.
 class SecretKey {
@@ -136,6 +129,7 @@ class SecretKey {
   ~SecretKey() { wipe(); }
   [[nodiscard]] std::uint8_t* data() noexcept { return bytes_.data(); }
   [[nodiscard]] const std::uint8_t* data() const noexcept { return bytes_.data(); }
+  [[nodiscard]] std::span<const std::uint8_t, 32> bytes() const noexcept { return bytes_; }
 
  private:
   void wipe() noexcept { secure_wipe(bytes_.data(), bytes_.size()); }
@@ -352,172 +346,6 @@ class RemoveOnExit {
 
  private:
   std::filesystem::path path_;
-};
-
-/// Encrypts file `in` into the snapshot format at `out` (a new file), fsynced.
-inline void encrypt_snapshot(const std::filesystem::path& in, const std::filesystem::path& out, const SecretKey& key) {
-  Fd src(::open(in.c_str(), O_RDONLY | O_CLOEXEC));
-  if (src.get() < 0) throw os_error("cannot open", in);
-  Fd dst(::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (dst.get() < 0) throw os_error("cannot create", out);
-
-  crypto_secretstream_xchacha20poly1305_state st;
-  std::array<std::uint8_t, crypto_secretstream_xchacha20poly1305_HEADERBYTES> header{};
-  if (crypto_secretstream_xchacha20poly1305_init_push(&st, header.data(), key.data()) != 0)
-    throw error(errc::crypto_failure, "SqliteStore: snapshot encryption failed");
-  const auto* magic = reinterpret_cast<const std::uint8_t*>(snapshot_magic.data());
-  write_all(dst.get(), magic, snapshot_magic.size(), out);
-  write_all(dst.get(), header.data(), header.size(), out);
-
-  // One chunk read ahead, so the last chunk is known and tagged FINAL (an empty file still
-  // gets one empty FINAL chunk: truncation is always detectable).
-  std::vector<std::uint8_t> cur(snapshot_chunk_size), next(snapshot_chunk_size);
-  std::vector<std::uint8_t> sealed(snapshot_chunk_size + stream_tag_size);
-  std::size_t cur_len = read_up_to(src.get(), cur.data(), cur.size(), in);
-  for (;;) {
-    const std::size_t next_len = cur_len == cur.size() ? read_up_to(src.get(), next.data(), next.size(), in) : 0;
-    const bool last = next_len == 0;
-    const auto tag = static_cast<unsigned char>(last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
-                                                     : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
-    unsigned long long sealed_len = 0;
-    if (crypto_secretstream_xchacha20poly1305_push(&st, sealed.data(), &sealed_len, cur.data(), cur_len, magic,
-                                                   snapshot_magic.size(), tag) != 0)
-      throw error(errc::crypto_failure, "SqliteStore: snapshot encryption failed");
-    write_all(dst.get(), sealed.data(), static_cast<std::size_t>(sealed_len), out);
-    if (last) break;
-    std::swap(cur, next);
-    cur_len = next_len;
-  }
-  secure_wipe(&st, sizeof st);
-  if (::fsync(dst.get()) != 0) throw os_error("cannot sync", out);
-  dst.close();
-}
-
-/// Decrypts a snapshot at `in` into a new file `out`; throws unless the whole stream, up to
-/// its FINAL chunk and end of file, authenticates.
-inline void decrypt_snapshot(const std::filesystem::path& in, const std::filesystem::path& out, const SecretKey& key) {
-  Fd src(::open(in.c_str(), O_RDONLY | O_CLOEXEC));
-  if (src.get() < 0) throw os_error("cannot open", in);
-  const auto truncated = [&] { return error(errc::malformed_message, "SqliteStore: snapshot " + in.string() + " is truncated"); };
-
-  std::array<std::uint8_t, 16> magic{};
-  std::array<std::uint8_t, crypto_secretstream_xchacha20poly1305_HEADERBYTES> header{};
-  if (read_up_to(src.get(), magic.data(), magic.size(), in) != magic.size()) throw truncated();
-  if (std::memcmp(magic.data(), snapshot_magic.data(), magic.size()) != 0)
-    throw error(errc::malformed_message, "SqliteStore: " + in.string() + " is not an edgempc snapshot (v1)");
-  if (read_up_to(src.get(), header.data(), header.size(), in) != header.size()) throw truncated();
-
-  crypto_secretstream_xchacha20poly1305_state st;
-  if (crypto_secretstream_xchacha20poly1305_init_pull(&st, header.data(), key.data()) != 0)
-    throw error(errc::malformed_message, "SqliteStore: snapshot header is invalid");
-
-  Fd dst(::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (dst.get() < 0) throw os_error("cannot create", out);
-  std::vector<std::uint8_t> sealed(snapshot_chunk_size + stream_tag_size), plain(snapshot_chunk_size);
-  for (;;) {
-    const std::size_t n = read_up_to(src.get(), sealed.data(), sealed.size(), in);
-    if (n < stream_tag_size) {
-      secure_wipe(&st, sizeof st);
-      throw truncated();  // ends before a FINAL chunk
-    }
-    unsigned long long plain_len = 0;
-    unsigned char tag = 0;
-    if (crypto_secretstream_xchacha20poly1305_pull(&st, plain.data(), &plain_len, &tag, sealed.data(), n, magic.data(),
-                                                   magic.size()) != 0) {
-      secure_wipe(&st, sizeof st);
-      throw error(errc::crypto_failure,
-                  "SqliteStore: snapshot " + in.string() + " fails to decrypt (tampered, truncated, or another key)");
-    }
-    write_all(dst.get(), plain.data(), static_cast<std::size_t>(plain_len), out);
-    if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
-      std::uint8_t extra = 0;
-      secure_wipe(&st, sizeof st);
-      if (read_up_to(src.get(), &extra, 1, in) != 0)
-        throw error(errc::malformed_message, "SqliteStore: snapshot " + in.string() + " has data after its end");
-      break;
-    }
-    if (n < sealed.size()) {
-      secure_wipe(&st, sizeof st);
-      throw truncated();  // a short chunk that is not the last one
-    }
-  }
-  if (::fsync(dst.get()) != 0) throw os_error("cannot sync", out);
-  dst.close();
-}
-
-/// Companions of a database file: SQLite's write-ahead log and the store's open marker.
-[[nodiscard]] inline std::filesystem::path wal_path(const std::filesystem::path& db) { return db.string() + "-wal"; }
-[[nodiscard]] inline std::filesystem::path marker_path(const std::filesystem::path& db) {
-  return db.string() + ".open";
-}
-
-[[nodiscard]] inline bool file_exists(const std::filesystem::path& p) {
-  std::error_code ec;
-  const bool found = std::filesystem::exists(p, ec);
-  if (ec) throw error(errc::invalid_argument, "SqliteStore: cannot check " + p.string() + ": " + ec.message());
-  return found;
-}
-
-/// Refuses to open a database whose last session did not close cleanly and whose WAL, which
-/// held that session's recent commits, is gone (see "Start-up integrity" at the top).
-inline void check_wal_not_lost(const std::filesystem::path& db, bool accept_lost_wal) {
-  const auto marker = marker_path(db);
-  const auto wal = wal_path(db);
-  if (accept_lost_wal || !file_exists(marker) || file_exists(wal)) return;
-  throw error(errc::malformed_message,
-              "SqliteStore: " + marker.string() + " exists but " + wal.string() +
-                  " does not: the store was not closed cleanly and its write-ahead log has been deleted, so "
-                  "acknowledged shares may have been lost (everything committed since the last checkpoint of " +
-                  db.string() +
-                  "). Put the -wal file back if a copy exists; otherwise, to open what the database still holds, "
-                  "set SqliteStoreOptions::accept_lost_wal = true (the missing shares must then be recovered from "
-                  "the other gateways or given up)");
-}
-
-/// The marker <db>.open of an open store: created durably by arm(), removed when the store
-/// closes if SQLite has removed <db>-wal (the last connection closed cleanly). Declared before
-/// the connection in SqliteStore, so that it is settled after the connection is closed.
-class OpenMarker {
- public:
-  OpenMarker() = default;
-  OpenMarker(OpenMarker&& other) noexcept : db_(std::exchange(other.db_, {})) {}
-  OpenMarker& operator=(OpenMarker&&) = delete;
-  OpenMarker(const OpenMarker&) = delete;
-  OpenMarker& operator=(const OpenMarker&) = delete;
-  ~OpenMarker() { settle(); }
-
-  /// Creates (or keeps) the marker of `db`, which must be open in WAL mode, and makes it durable:
-  /// a marker lost in a power cut would hide a later loss of the WAL.
-  void arm(const std::filesystem::path& db) {
-    const auto abs = std::filesystem::absolute(db);  // a later chdir must not move the marker
-    if (!file_exists(wal_path(abs)))
-      throw error(errc::unsupported, "SqliteStore: " + wal_path(abs).string() + " is missing while the store is open");
-    const auto marker = marker_path(abs);
-    Fd fd(::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (fd.get() < 0) throw os_error("cannot create", marker);
-    static constexpr std::string_view text{
-        "edgempc SqliteStore: the database beside this file is open, or was not closed cleanly.\n"
-        "Removed on a clean close. Do not delete the -wal file while this file exists.\n"};
-    write_all(fd.get(), reinterpret_cast<const std::uint8_t*>(text.data()), text.size(), marker);
-    if (::fsync(fd.get()) != 0) throw os_error("cannot sync", marker);
-    fd.close();
-    fsync_dir(abs.parent_path());
-    db_ = abs;
-  }
-
- private:
-  void settle() noexcept {
-    if (db_.empty()) return;
-    std::error_code ec;
-    // Another connection still holds the WAL, or the close could not checkpoint: keep it.
-    if (std::filesystem::exists(wal_path(db_), ec) || ec) return;
-    if (::unlink(marker_path(db_).c_str()) != 0) return;
-    // Best effort: if the unlink is lost in a power cut, the next open refuses, the safe side.
-    Fd dir(::open(db_.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir.get() >= 0) (void)::fsync(dir.get());
-  }
-
-  std::filesystem::path db_;  // absolute; empty when not armed
 };
 
 }  // namespace detail
@@ -747,7 +575,7 @@ class SqliteStore {
     }
     const auto sealed = detail::temp_beside(snapshot_path, ".tmp-");
     detail::RemoveOnExit remove_sealed(sealed);
-    detail::encrypt_snapshot(plain, sealed, snapshot_key_);
+    detail::encrypt_snapshot(plain, sealed, snapshot_key_.bytes());
     if (::rename(sealed.c_str(), snapshot_path.c_str()) != 0) throw detail::os_error("cannot rename to", snapshot_path);
     remove_sealed.release();
     detail::fsync_dir(snapshot_path.parent_path());
@@ -766,7 +594,7 @@ class SqliteStore {
     }
     const auto temp = detail::temp_beside(db_path, ".restore-");
     detail::RemoveOnExit remove_temp(temp);
-    detail::decrypt_snapshot(snapshot_path, temp, detail::derive_key(keys, detail::snapshot_key_id));
+    detail::decrypt_snapshot(snapshot_path, temp, detail::derive_key(keys, detail::snapshot_key_id).bytes());
     {
       SqliteStore check(temp, keys);  // key check, WAL mode, schema version
       check.verify();
