@@ -6,10 +6,15 @@ set -euo pipefail
 packages=(g++ cmake make pkg-config libsodium-dev libboost-dev catch2 libbenchmark-dev libsqlite3-dev
   libtomlplusplus-dev libcli11-dev)
 
+# Installed for this machine's architecture (or architecture-independent): after
+# scripts/test-arm.sh a package may also be installed for arm64 or armhf, and dpkg-query then
+# prints one line per architecture.
+native=$(dpkg --print-architecture)
 missing=()
 for package in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
-  if [ "$status" != "install ok installed" ]; then
+  installed=$(dpkg-query -W -f='${Architecture} ${Status}\n' "$package" 2>/dev/null |
+    awk -v a="$native" '($1 == a || $1 == "all") && $2 == "install" && $3 == "ok" && $4 == "installed"' || true)
+  if [ -z "$installed" ]; then
     missing+=("$package")
   fi
 done

@@ -93,11 +93,6 @@ struct Fixture {
   [[nodiscard]] std::int64_t close_ms(std::uint32_t r) const { return open_ms(r + 1); }
 };
 
-inline void sleep_until_ms(std::int64_t ms) {
-  const std::int64_t now = unix_ms();
-  if (ms > now) std::this_thread::sleep_for(std::chrono::milliseconds(ms - now));
-}
-
 // ---------------------------------------------------------------- reports through a pipe
 
 // The library's binary report codec (platform/round_report.hpp), hex-encoded on one line.

@@ -219,7 +219,8 @@ TEST_CASE("a gateway killed with SIGKILL mid-round and restarted finishes the ro
   auto g0 = std::make_unique<GatewayProcess>(f, 0, 0);
   auto g1 = std::make_unique<GatewayProcess>(f, 1, 0);
   auto g2 = std::make_unique<GatewayProcess>(f, 2, 0);
-  test::sleep_until_ms(f.open_ms(0) + 50);
+  // No wait for round 0 to open: a gateway takes a submission from one round early, and the
+  // uplink retries until the gateways listen.
   const auto readings = test::make_readings(100, 0, 17);
   const auto sealed = test::seal_round(f, 0, readings);
   Uplink uplink(f.group);
@@ -261,7 +262,7 @@ TEST_CASE("a gateway's store backed up and restored into a fresh gateway gives t
   auto g0 = std::make_unique<GatewayProcess>(f, 0, 0);
   auto g1 = std::make_unique<GatewayProcess>(f, 1, 0);
   auto g2 = std::make_unique<GatewayProcess>(f, 2, 0);
-  test::sleep_until_ms(f.open_ms(0) + 50);
+  // (submitted before the open: taken from one round early)
   const auto readings = test::make_readings(40, 0, 23);
   Uplink uplink(f.group);
   const auto codes = uplink.send(test::seal_round(f, 0, readings), before_close(f, 0));
@@ -315,7 +316,7 @@ TEST_CASE("a gateway with few descriptors, flooded with idle connections, serves
     o.ingest.idle_timeout = std::chrono::milliseconds(20000);  // the attack outlasts the round
   };
   GatewayProcess g0(f, 0, 0, {}, tight, 64), g1(f, 1, 0), g2(f, 2, 0);
-  test::sleep_until_ms(f.open_ms(0) + 50);
+  // (submitted before the open: taken from one round early)
   boost::asio::io_context io;
   auto flood = idle_connections(io, "127.0.0.2", f.group.gateways[0].host, f.group.gateways[0].ingest_port, 300);
   const auto readings = test::make_readings(30, 0, 31);
@@ -345,7 +346,7 @@ TEST_CASE("the only recipient killed at a chosen point of the finish: re-finishe
     // All run to round 1 (empty, withheld), so that each is up while the others finish round 0.
     auto g0 = std::make_unique<GatewayProcess>(f, 0, 1, std::filesystem::path{}, die_at);
     GatewayProcess g1(f, 1, 1), g2(f, 2, 1);
-    test::sleep_until_ms(f.open_ms(0) + 50);
+    // (submitted before the open: taken from one round early)
     const auto readings = test::make_readings(30, 0, 37);
     Uplink uplink(f.group);
     const auto included = held_by(uplink.send(test::seal_round(f, 0, readings), before_close(f, 0)), {0, 1, 2});
