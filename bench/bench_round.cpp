@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // End-to-end rounds (issue 7): 3 gateways (Shamir t = 1, n = 3) as forked processes on
 // 127.0.0.1, each a real process with its own encrypted SQLite store in a fresh temporary
-// directory; the benchmark process is the device fleet. Channels temperature (16 fraction bits,
+// directory; the benchmark process is the device fleet. Channels temperature (12 fraction bits,
 // alert above 30) and humidity (12 bits), recipients {0}, as in tests/support/gateway_fleet.hpp,
 // whose GatewayProcess, TempDir and report codec this benchmark uses.
 //
@@ -10,7 +10,9 @@
 //   squares; 16: 16 per channel, 64 elements = submission_max_batch, the most a submission
 //   takes). <policy>: all_six reveals count, mean, variance, min, max and alerts; linear_only
 //   reveals count, mean and variance (no garbled circuit: the difference in finish_s is what
-//   min, max and alerts cost). Everything is sealed before the gateways start (sealing is
+//   min, max and alerts cost); linear_unchecked is linear_only with policy.validation = "off"
+//   (the difference in finish_s is what checking the devices costs: the masked consistency and
+//   square check, and the garbled range circuit over every reading). Everything is sealed before the gateways start (sealing is
 //   bench_submission's business). Round 0 is a warm-up, reported apart as cold_*: on first
 //   contact each gateway derives every client's crypto_box key (one X25519 each). Each
 //   iteration is one later round:
@@ -127,7 +129,7 @@ GroupConfig make_group(std::vector<KeyPair>& gateway_keys, std::chrono::millisec
     gateway_keys.push_back(KeyPair::generate());
     g.gateways.push_back({id, "127.0.0.1", ports[2 * id], ports[2 * id + 1], gateway_keys.back().public_key()});
   }
-  g.channels.push_back({"temperature", 16, -40.0, 125.0, 30.0});
+  g.channels.push_back({"temperature", 12, -40.0, 125.0, 30.0});
   g.channels.push_back({"humidity", 12, 0.0, 100.0, std::nullopt});
   g.policy.min_clients = 1;
   g.policy.recipients = {0};  // reveal: all six statistics (the default)
@@ -309,7 +311,7 @@ std::chrono::steady_clock::time_point steady_at_unix_ms(std::int64_t ms) {
 
 // ---------------------------------------------------------------- BM_round
 
-void BM_round(benchmark::State& state, bool all_six) {
+void BM_round(benchmark::State& state, bool all_six, bool validate = true) {
   const auto rows = static_cast<std::size_t>(state.range(0));
   const auto clients = static_cast<std::size_t>(state.range(1));
   const auto timed_rounds = static_cast<std::uint32_t>(state.max_iterations);
@@ -322,6 +324,8 @@ void BM_round(benchmark::State& state, bool all_six) {
   std::vector<KeyPair> gateway_keys;
   GroupConfig group = make_group(gateway_keys, length);
   if (!all_six) group.policy.reveal = {Statistic::count, Statistic::mean, Statistic::variance};
+  group.policy.max_readings = static_cast<std::uint32_t>(rows);  // a batch of rows per device is within its quota
+  if (!validate) group.policy.validation = Validation::off;
   std::vector<Plain> plain;
   std::vector<Messages> messages;
   try {
@@ -428,6 +432,8 @@ BENCHMARK_CAPTURE(BM_round, all_six, true)->Apply(single_sizes);
 // The same with the policy revealing count, mean and variance only: no garbled circuit, so the
 // difference in finish_s is what min, max and alerts cost.
 BENCHMARK_CAPTURE(BM_round, linear_only, false)->Apply(all_sizes);
+// Devices trusted: no validation, so the difference in finish_s is what checking them costs.
+BENCHMARK_CAPTURE(BM_round, linear_unchecked, false, false)->Apply(single_sizes);
 
 // ---------------------------------------------------------------- the reference
 

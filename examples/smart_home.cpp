@@ -4,13 +4,19 @@
 // mean, variance, minimum, maximum and alerts (readings above --threshold) beside the plaintext
 // this program computes itself. Exits 0 only if every private result matches.
 //
-//   smart_home [--sensors N] [--gateways G] [--threshold T] [--rounds R] [--json]
+//   smart_home [--sensors N] [--gateways G] [--threshold T] [--rounds R] [--cheaters K] [--json]
 //
 // Each sensor reads (simulated, with the odd dropout), cleans the readings (range checks),
 // shares them among the gateways (Shamir, t = (G-1)/2; additive for G = 2), seals each share
 // for its gateway and sends it. No gateway ever sees a reading; gateway 0, the policy's only
 // recipient, learns the statistics. A sensor whose reading is dropped skips the round, and the
 // round is computed without it.
+//
+// --cheaters K: K of the sensors are malicious. Each round each sends, in turn, shares that are
+// not on one polynomial, a share of x^2 that is not the square of its reading, two readings
+// where the policy allows one, or a well-formed sharing of 490 C. The gateways check every sensor's shares (Shamir groups) and
+// leave the cheaters out; the program exits 0 only if every result matches the plaintext of
+// the honest sensors and the cheaters the gateways name are exactly the K.
 #include <edgempc/clean.hpp>
 #include <edgempc/device.hpp>
 #include <edgempc/platform/device/client.hpp>
@@ -22,6 +28,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <condition_variable>
@@ -30,6 +37,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,7 +48,7 @@ using namespace edgempc::platform;
 namespace {
 
 struct Options {
-  std::size_t sensors = 1000, gateways = 3, rounds = 5;
+  std::size_t sensors = 1000, gateways = 3, rounds = 5, cheaters = 0;
   double threshold = 25.0;
   bool json = false;
 };
@@ -52,6 +60,8 @@ struct Published {
   std::uint64_t contributors = 0;
   double value[2][5] = {};  // per channel: count, mean, variance, min, max
   std::uint64_t alerts[2] = {};
+  std::uint32_t rejected = 0;        // devices the gateways left out
+  std::uint32_t rejected_ids[32] = {};  // the first 32 of them
 };
 
 struct Plain {
@@ -60,7 +70,7 @@ struct Plain {
 };
 
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr, "smart_home: %s\nusage: smart_home [--sensors N] [--gateways G] [--threshold T] [--rounds R] [--json]\n", why);
+  std::fprintf(stderr, "smart_home: %s\nusage: smart_home [--sensors N] [--gateways G] [--threshold T] [--rounds R] [--cheaters K] [--json]\n", why);
   std::exit(2);
 }
 
@@ -83,6 +93,7 @@ Options parse(int argc, char** argv) {
     if (a == "--sensors") o.sensors = count(1, 100000);
     else if (a == "--gateways") o.gateways = count(2, 7);
     else if (a == "--rounds") o.rounds = count(1, 1000);
+    else if (a == "--cheaters") o.cheaters = count(0, 32);
     else if (a == "--json") o.json = true;
     else if (a == "--threshold") {
       const std::string v = value();
@@ -92,6 +103,8 @@ Options parse(int argc, char** argv) {
         usage("--threshold takes a temperature from -40 to 125");
     } else usage(("unknown option " + a).c_str());
   }
+  if (o.cheaters >= o.sensors) usage("--cheaters must be fewer than --sensors");
+  if (o.cheaters > 0 && o.gateways < 3) usage("--cheaters needs 3 or more gateways (additive groups cannot check shares)");
   return o;
 }
 
@@ -134,6 +147,8 @@ void sleep_until_ms(std::int64_t t) {
         p.value[c][3] = ch.minimum.value_or(NAN), p.value[c][4] = ch.maximum.value_or(NAN);
         p.alerts[c] = ch.alerts.value_or(0);
       }
+      p.rejected = static_cast<std::uint32_t>(r.rejected.size());
+      for (std::size_t i = 0; i < r.rejected.size() && i < 32; ++i) p.rejected_ids[i] = r.rejected[i].client;
       if (::write(fd, &p, sizeof p) != static_cast<ssize_t>(sizeof p)) code = 1;
     });
   } catch (const std::exception& e) {
@@ -149,7 +164,27 @@ struct Sensor {
   device::SimulatedSensor temperature, humidity;
   clean::Pipeline<Mersenne61> pipeline;
   DeviceClient client;
+  std::optional<ClientSealer> cheat;  // a malicious sensor seals its own shares
 };
+
+// What a malicious sensor sends in round r: shares of its reading made invalid, in turn, four ways.
+std::vector<std::vector<std::uint8_t>> cheat_submissions(const GroupConfig& group, ClientSealer& sealer, Prg& prg,
+                                                         std::uint32_t r, const std::array<double, 2>& reading) {
+  const unsigned kind = (sealer.client_id() + r) % 4;
+  const std::array<double, 4> rows{reading[0], reading[1], reading[0], reading[1]};
+  auto secrets = encode_channel_readings(group, std::span<const double>(rows.data(), kind == 2 ? 4 : 2));  // 2: twice
+  if (kind == 3) {  // 490 C, shared correctly (the device's own range check skipped)
+    secrets[0] = FixedPoint<Mersenne61>(group.channels[0].frac_bits).encode(490.0);
+    secrets[2] = secrets[0] * secrets[0];
+  }
+  auto shares = group.scheme.share<Mersenne61>(prg, secrets);
+  if (kind == 0) shares.back()[0] += Mersenne61::one();  // one share off the polynomial
+  if (kind == 1)                                          // a consistent sharing of x^2 + 1
+    for (auto& s : shares) s[2] += Mersenne61::one();
+  std::vector<std::vector<std::uint8_t>> out;
+  for (std::size_t g = 0; g < shares.size(); ++g) out.push_back(sealer.seal<Mersenne61>(g, r, 0, shares[g]));
+  return out;
+}
 
 Prg::Seed seed_for(std::size_t sensor, std::uint8_t quantity) {
   Prg::Seed s{};
@@ -165,13 +200,13 @@ Plain plain_stats(const std::vector<double>& xs, const ChannelConfig& ch) {
   const std::int64_t limit = ch.alert_above ? f.encode(*ch.alert_above).to_int() : INT64_MAX;
   for (const double x : xs) {  // the same fixed-point values the sensors share
     const std::int64_t e = f.encode(x).to_int();
-    sum += e, sum_sq += f.encode(x * x).to_int(), lo = std::min(lo, e), hi = std::max(hi, e);
+    sum += e, sum_sq += e * e, lo = std::min(lo, e), hi = std::max(hi, e);  // the devices send X and X^2
     p.alerts += e > limit ? 1 : 0;
   }
   p.count = xs.size();
   const double n = static_cast<double>(xs.size()), scale = std::ldexp(1.0, -static_cast<int>(ch.frac_bits));
   p.mean = static_cast<double>(sum) * scale / n;
-  p.variance = static_cast<double>(sum_sq) * scale / n - p.mean * p.mean;
+  p.variance = static_cast<double>(sum_sq) * scale * scale / n - p.mean * p.mean;
   p.min = static_cast<double>(lo) * scale, p.max = static_cast<double>(hi) * scale;
   return p;
 }
@@ -195,9 +230,11 @@ int main(int argc, char** argv) {
     gateway_keys.push_back(KeyPair::generate());
     group.gateways.push_back({g, "127.0.0.1", ports[2 * g], ports[2 * g + 1], gateway_keys.back().public_key()});
   }
-  group.channels = {{"temperature", 16, -40.0, 125.0, opt.threshold}, {"humidity", 12, 0.0, 100.0, std::nullopt}};
+  group.channels = {{"temperature", 12, -40.0, 125.0, opt.threshold}, {"humidity", 12, 0.0, 100.0, std::nullopt}};
   group.policy.recipients = {0};
   group.policy.min_clients = std::min<std::size_t>(10, opt.sensors);
+  // Shamir groups check every sensor's shares; two gateways share additively and trust them.
+  if (opt.gateways == 2) group.policy.validation = Validation::off;
   group.round_length = std::chrono::milliseconds(1500 + static_cast<std::int64_t>(opt.sensors) / 20);
   group.epoch_ms = now_ms() + 1500;  // time for the gateways to start
   group.validate();
@@ -219,7 +256,16 @@ int main(int argc, char** argv) {
     t.base += static_cast<double>(i % 7) - 3.0;  // some rooms are warmer than others
     sensors.push_back({device::SimulatedSensor(seed_for(i, 0), t), device::SimulatedSensor(seed_for(i, 1), h),
                        clean::Pipeline<Mersenne61>(cleaning, FixedPoint<Mersenne61>(16)),
-                       DeviceClient(group, static_cast<ClientId>(i), key)});
+                       DeviceClient(group, static_cast<ClientId>(i), key), std::nullopt});
+  }
+  for (std::size_t k = 0; k < opt.cheaters; ++k) {  // spread over the fleet
+    const auto id = static_cast<ClientId>(k * (opt.sensors / opt.cheaters));
+    std::vector<PublicKey> keys;
+    for (const auto& g : group.gateways) keys.push_back(g.public_key);
+    const KeyPair key = KeyPair::generate();  // re-enrolled under a key this program keeps
+    enrolment.remove_client(id);
+    enrolment.add_client(key.public_key(), id);
+    sensors[id].cheat.emplace(key, id, keys);
   }
 
   // 3. Start the gateways, each a process with its own encrypted share store.
@@ -251,6 +297,7 @@ int main(int argc, char** argv) {
   struct Sent {
     std::size_t dropped = 0;
     Plain plain[2];
+    std::vector<ClientId> cheaters;  // held by every gateway, so to be named
   };
   std::vector<Sent> sent(opt.rounds);
   std::size_t rounds_sent = 0;
@@ -264,6 +311,7 @@ int main(int argc, char** argv) {
       sleep_until_ms(open + 50);
       std::vector<std::vector<std::vector<std::uint8_t>>> sealed;
       std::vector<std::array<double, 2>> values;
+      std::vector<ClientId> ids;
       Sent s;
       for (auto& sensor : sensors) {
         std::array<device::Reading, 1> t{}, h{};
@@ -272,6 +320,12 @@ int main(int argc, char** argv) {
         h[0].channel = 1;
         const auto ct = sensor.pipeline.process(t[0]);
         const auto ch = sensor.pipeline.process(h[0]);
+        if (sensor.cheat) {  // a cheater sends every round, whatever its sensors say
+          sealed.push_back(cheat_submissions(group, *sensor.cheat, prg, r, {21.0, 45.0}));
+          values.push_back({NAN, NAN});  // left out of the plaintext: the gateways must leave it out too
+          ids.push_back(sensor.cheat->client_id());
+          continue;
+        }
         if (!ct.kept() || !ch.kept()) {  // a dropout: this sensor skips the round
           ++s.dropped;
           continue;
@@ -279,6 +333,7 @@ int main(int argc, char** argv) {
         const std::array<double, 2> reading{ct.value, ch.value};
         sealed.push_back(sensor.client.seal(prg, r, 0, reading));
         values.push_back(reading);
+        ids.push_back(sensor.client.id());
       }
       // Until the round's close; later answers say `round closed` or come from a gateway that
       // had not begun to finish the round yet, and the plaintext below follows the answers.
@@ -291,7 +346,8 @@ int main(int argc, char** argv) {
       for (std::size_t i = 0; i < codes.size(); ++i) {
         bool everywhere = true;
         for (const auto c : codes[i]) everywhere = everywhere && is_held(c);
-        if (everywhere) temperature.push_back(values[i][0]), humidity.push_back(values[i][1]);
+        if (everywhere && std::isnan(values[i][0])) s.cheaters.push_back(ids[i]);  // the gateways must name it
+        else if (everywhere) temperature.push_back(values[i][0]), humidity.push_back(values[i][1]);
       }
       s.plain[0] = plain_stats(temperature, group.channels[0]);
       s.plain[1] = plain_stats(humidity, group.channels[1]);
@@ -328,6 +384,9 @@ int main(int argc, char** argv) {
            close_enough(got.value[c][2], p.variance) && got.value[c][3] == p.min && got.value[c][4] == p.max &&
            (c != 0 || got.alerts[c] == p.alerts);
     }
+    // The gateways must name exactly the cheaters (each held everywhere: none dropped out here).
+    ok = ok && got.rejected == s.cheaters.size() &&
+         std::equal(s.cheaters.begin(), s.cheaters.end(), got.rejected_ids, got.rejected_ids + std::min<std::size_t>(32, s.cheaters.size()));
     all_ok = all_ok && ok;
     if (opt.json) {
       std::printf("{\"round\":%u,\"sensors\":%zu,\"dropped\":%zu,\"contributors\":%llu,\"ok\":%s", r, opt.sensors,
@@ -345,8 +404,9 @@ int main(int argc, char** argv) {
       }
       std::printf("}\n");
     } else {
-      std::printf("round %u: %llu of %zu sensors contributed (%zu dropped out)  %s\n", r,
-                  static_cast<unsigned long long>(got.contributors), opt.sensors, dropped, ok ? "OK" : "MISMATCH");
+      std::printf("round %u: %llu of %zu sensors contributed (%zu dropped out, %u cheaters left out)  %s\n", r,
+                  static_cast<unsigned long long>(got.contributors), opt.sensors, dropped, got.rejected,
+                  ok ? "OK" : "MISMATCH");
       std::printf("  %-12s %10s %10s %10s %10s %10s %7s\n", "", "count", "mean", "variance", "min", "max", "alerts");
       for (int c = 0; c < 2; ++c) {
         const Plain& p = plain[c];

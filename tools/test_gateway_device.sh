@@ -97,7 +97,7 @@ recipients = [0]
 
 [[channels]]
 name = "temperature"
-frac_bits = 16
+frac_bits = 12
 min = -40.0
 max = 125.0
 alert_above = 30.0

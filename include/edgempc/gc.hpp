@@ -8,6 +8,7 @@
 #include "edgempc/gc/builder.hpp"
 #include "edgempc/gc/circuit.hpp"
 #include "edgempc/gc/evaluate.hpp"
+#include "edgempc/gc/field_range.hpp"
 #include "edgempc/gc/field_stats.hpp"
 #include "edgempc/gc/fixed_key.hpp"
 #include "edgempc/gc/garble.hpp"

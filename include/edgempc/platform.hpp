@@ -19,6 +19,7 @@
 #include "edgempc/platform/gateway/round_protocol.hpp"
 #include "edgempc/platform/gateway/share_store.hpp"
 #include "edgempc/platform/gateway/tcp_ingest.hpp"
+#include "edgempc/platform/gateway/validation.hpp"
 #include "edgempc/platform/ingest.hpp"
 #include "edgempc/platform/round_report.hpp"
 #include "edgempc/platform/split_scheme.hpp"

@@ -4,5 +4,6 @@
 #pragma once
 
 #include "edgempc/sharing/additive.hpp"
+#include "edgempc/sharing/robust.hpp"
 #include "edgempc/sharing/scheme.hpp"
 #include "edgempc/sharing/shamir.hpp"

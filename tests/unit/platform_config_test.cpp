@@ -208,7 +208,7 @@ GroupConfig valid_config() {
     g.public_key = filled_key(static_cast<std::uint8_t>(i + 1));
     c.gateways.push_back(g);
   }
-  c.channels.push_back(ChannelConfig{"temperature", 16, -40.0, 125.0, 30.0});
+  c.channels.push_back(ChannelConfig{"temperature", 12, -40.0, 125.0, 30.0});
   c.policy.recipients = {0};
   return c;
 }
@@ -222,6 +222,7 @@ TEST_CASE("validate accepts a valid group and computes the quorum", "[platform]"
   REQUIRE_NOTHROW(c.validate());
   CHECK(c.quorum() == 2);
   c.scheme = SplitScheme::additive(3);
+  c.policy.validation = Validation::off;
   REQUIRE_NOTHROW(c.validate());
   CHECK(c.quorum() == 3);
 }
@@ -316,6 +317,9 @@ TEST_CASE("validate refuses a bad policy or clock", "[platform]") {
   };
   using std::chrono::milliseconds;
   bad([](GroupConfig& c) { c.policy.min_clients = 0; }, "min_clients");
+  bad([](GroupConfig& c) { c.policy.max_readings = 0; }, "max_readings must be at least 1");
+  // Additive shares cannot be checked: the operator must say the devices are trusted.
+  bad([](GroupConfig& c) { c.scheme = SplitScheme::additive(3); }, "validation = \"required\" needs Shamir sharing");
   bad([](GroupConfig& c) { c.policy.recipients.clear(); }, "no recipients");
   bad([](GroupConfig& c) { c.policy.recipients = {0, 3}; }, "recipient 3 is not a gateway");
   bad([](GroupConfig& c) { c.round_length = milliseconds(49); }, "round_ms: 49");
@@ -369,7 +373,7 @@ TEST_CASE("a full configuration file reads back every field", "[platform]") {
   REQUIRE(c.channels[0].alert_above.has_value());
   CHECK(*c.channels[0].alert_above == 30.0);
   CHECK(c.channels[1].name == "humidity");
-  CHECK(c.channels[1].frac_bits == 16);
+  CHECK(c.channels[1].frac_bits == 12);
   CHECK(c.channels[1].min == 0.0);  // an integer in a float key
   CHECK(c.channels[1].max == 100.5);
   CHECK_FALSE(c.channels[1].alert_above.has_value());
@@ -397,8 +401,10 @@ TEST_CASE("optional keys take their defaults", "[platform]") {
   CHECK(c.epoch_ms == 0);
   CHECK(c.policy.reveal == defaults.policy.reveal);
   CHECK(c.policy.reveal.size() == 6);
+  CHECK(c.policy.max_readings == 1);
+  CHECK(c.policy.validation == Validation::required);
   REQUIRE(c.channels.size() == 1);
-  CHECK(c.channels[0].frac_bits == 16);
+  CHECK(c.channels[0].frac_bits == 12);
   CHECK_FALSE(c.channels[0].alert_above.has_value());
 
   CHECK(parse_gateway_local(minimal_text, "/x").rounds == 0);
@@ -417,7 +423,8 @@ TEST_CASE("a file without the local tables is still a group file", "[platform]")
 }
 
 TEST_CASE("the additive scheme takes no threshold", "[platform]") {
-  const std::string text = replace(minimal_text, "scheme = \"shamir\"\nthreshold = 1", "scheme = \"additive\"");
+  const std::string text = replace(replace(minimal_text, "scheme = \"shamir\"\nthreshold = 1", "scheme = \"additive\""),
+                                   "recipients = [0]", "recipients = [0]\nvalidation = \"off\"");
   const GroupConfig c = group(text);
   CHECK(c.scheme.kind == SplitScheme::Kind::additive);
   CHECK(c.scheme.parties == 3);
@@ -591,6 +598,22 @@ TEST_CASE("validate runs on what was read", "[platform]") {
                 errc::invalid_argument, "alert_above outside");
   require_error([] { (void)group(replace(full_text, "name = \"humidity\"", "name = \"temperature\"")); },
                 errc::invalid_argument, "unique");
+}
+
+TEST_CASE("the policy's quota and validation are read and checked", "[platform]") {
+  const GroupConfig c = group(replace(minimal_text, "recipients = [0]", "recipients = [0]\nmax_readings = 16\nvalidation = \"off\""));
+  CHECK(c.policy.max_readings == 16);
+  CHECK(c.policy.validation == Validation::off);
+  CHECK(group(replace(minimal_text, "recipients = [0]", "recipients = [0]\nvalidation = \"required\"")).policy.validation ==
+        Validation::required);
+  require_error([] { (void)group(replace(minimal_text, "recipients = [0]", "recipients = [0]\nvalidation = \"maybe\"")); },
+                errc::invalid_argument, "policy.validation: \"maybe\" (required or off)");
+  require_error([] { (void)group(replace(minimal_text, "recipients = [0]", "recipients = [0]\nmax_readings = 0")); },
+                errc::invalid_argument, "max_readings must be at least 1");
+  require_error([] { (void)group(replace(minimal_text, "recipients = [0]", "recipients = [0]\nmax_readings = -1")); },
+                errc::out_of_range, "policy.max_readings");
+  require_error([] { (void)group(replace(minimal_text, "scheme = \"shamir\"\nthreshold = 1", "scheme = \"additive\"")); },
+                errc::invalid_argument, "needs Shamir sharing");
 }
 
 TEST_CASE("an unknown statistic name is refused", "[platform]") {

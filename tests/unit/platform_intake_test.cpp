@@ -42,7 +42,7 @@ struct Setup {
       group.gateways.push_back({g, "127.0.0.1", static_cast<std::uint16_t>(20000 + 2 * g),
                                 static_cast<std::uint16_t>(20001 + 2 * g), gateway_keys.back().public_key()});
     }
-    group.channels.push_back({"temperature", 16, -40.0, 125.0, 30.0});
+    group.channels.push_back({"temperature", 12, -40.0, 125.0, 30.0});
     group.policy.recipients = {0};
     group.round_length = std::chrono::milliseconds(1000);
     group.epoch_ms = 1'000'000;

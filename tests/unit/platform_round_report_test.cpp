@@ -36,6 +36,9 @@ RoundReport random_report(std::mt19937_64& rng) {
     if (rng() % 2) c.alerts = rng();
     r.channels.push_back(c);
   }
+  for (std::size_t i = rng() % 4; i > 0; --i)
+    r.rejected.push_back({static_cast<std::uint32_t>(rng()), static_cast<Rejection>(1 + rng() % 4)});
+  for (std::size_t i = rng() % 3; i > 0; --i) r.faulty.push_back(static_cast<PartyId>(rng() % 64));
   return r;
 }
 
@@ -47,6 +50,8 @@ void check_equal(const RoundReport& a, const RoundReport& b) {
   CHECK(a.contributors == b.contributors);
   CHECK(std::bit_cast<std::uint64_t>(a.seconds) == std::bit_cast<std::uint64_t>(b.seconds));
   CHECK(a.reason == b.reason);
+  CHECK(a.rejected == b.rejected);
+  CHECK(a.faulty == b.faulty);
   REQUIRE(a.channels.size() == b.channels.size());
   for (std::size_t i = 0; i < a.channels.size(); ++i) {
     const auto &x = a.channels[i], &y = b.channels[i];
@@ -120,7 +125,7 @@ TEST_CASE("round reports: every truncation, a bad version, status or flag, and t
   longer.push_back(0);
   CHECK_THROWS_MATCHES((void)decode_report(longer), error, test::has_code(errc::malformed_message));
   auto bad = bytes;
-  bad[0] = 2;  // version
+  bad[0] = 3;  // version (1 and 2 read)
   CHECK_THROWS_MATCHES((void)decode_report(bad), error, test::has_code(errc::malformed_message));
   bad = bytes;
   bad[5] = 0;  // status

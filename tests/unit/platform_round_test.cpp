@@ -31,9 +31,10 @@ GroupConfig make_group(std::size_t n, std::size_t t, std::vector<PartyId> recipi
   for (PartyId i = 0; i < n; ++i)
     g.gateways.push_back({i, "127.0.0.1", static_cast<std::uint16_t>(41000 + 2 * i),
                           static_cast<std::uint16_t>(41001 + 2 * i), KeyPair::generate().public_key()});
-  g.channels = {{"temperature", 16, -40.0, 125.0, 30.0}, {"humidity", 12, 0.0, 100.0, std::nullopt}};
+  g.channels = {{"temperature", 12, -40.0, 125.0, 30.0}, {"humidity", 12, 0.0, 100.0, std::nullopt}};
   g.policy.recipients = std::move(recipients);
   g.policy.min_clients = min_clients;
+  if (t == 0) g.policy.validation = Validation::off;  // additive shares cannot be checked
   g.validate();
   return g;
 }
@@ -78,13 +79,13 @@ Plain plain(const GroupConfig& g, std::size_t channel, const Fleet& f, const Con
   for (const auto& [c, k] : who) {
     const double x = f.readings[c][channel];
     const std::int64_t e = format.encode(x).to_int();
-    sum += e, sum_sq += format.encode(x * x).to_int(), lo = std::min(lo, e), hi = std::max(hi, e);
+    sum += e, sum_sq += e * e, lo = std::min(lo, e), hi = std::max(hi, e);  // devices send X and X^2
     p.alerts += alert && e > format.encode(*alert).to_int() ? 1 : 0;
     ++p.count;
   }
   const double n = static_cast<double>(p.count), scale = std::ldexp(1.0, -static_cast<int>(g.channels[channel].frac_bits));
   p.mean = static_cast<double>(sum) * scale / n;
-  p.variance = static_cast<double>(sum_sq) * scale / n - p.mean * p.mean;
+  p.variance = static_cast<double>(sum_sq) * scale * scale / n - p.mean * p.mean;
   p.minimum = static_cast<double>(lo) * scale, p.maximum = static_cast<double>(hi) * scale;
   return p;
 }
@@ -102,7 +103,8 @@ struct Attempt {
 Attempt attempt(const GroupConfig& g, const Fleet& f, const std::vector<PartyId>& live,
                 std::optional<std::pair<PartyId, RoundStep>> kill_at = std::nullopt,
                 const std::map<PartyId, ContributorSet>& stored = {}, test::Net net = test::Net::local,
-                std::chrono::milliseconds timeout = std::chrono::milliseconds(20000)) {
+                std::chrono::milliseconds timeout = std::chrono::milliseconds(20000),
+                const std::set<PartyId>& liars = {}) {
   const std::size_t m = live.size();
   Attempt out;
   out.report.resize(m), out.failure.resize(m), out.agreed.resize(m), out.outcome.resize(m);
@@ -117,6 +119,10 @@ Attempt attempt(const GroupConfig& g, const Fleet& f, const std::vector<PartyId>
     RoundHooks hooks;
     hooks.store_agreed = [&](const ContributorSet& s) { out.agreed[me] = s; };
     hooks.store_outcome = [&](const RoundReport& r) { out.outcome[me] = r; };
+    if (liars.count(live[me]))  // adds 1 to every sum it sends
+      hooks.alter_sums = [](std::vector<Mersenne61>& sums) {
+        for (auto& v : sums) v += Mersenne61::one();
+      };
     if (kill_at && kill_at->first == live[me])
       hooks.at = [&](RoundStep s) {
         if (s == kill_at->second) throw std::runtime_error("killed");
@@ -162,7 +168,13 @@ void check_published(const GroupConfig& g, const Fleet& f, const ContributorSet&
     const auto& got = r.channels[c];
     CHECK(got.count == p.count);
     CHECK(*got.mean == Approx(p.mean).epsilon(1e-12));
-    CHECK(*got.variance == Approx(p.variance).epsilon(1e-9));
+    // The squares are checked only with 2t + 1 live gateways; below that the variance is not published.
+    if (g.policy.validation == Validation::off || r.live.size() >= 2 * g.scheme.threshold + 1) {
+      CHECK(*got.variance == Approx(p.variance).epsilon(1e-9));
+    } else {
+      CHECK_FALSE(got.variance);
+      CHECK(r.reason.find("variance not published") != std::string::npos);
+    }
     CHECK(*got.minimum == p.minimum);
     CHECK(*got.maximum == p.maximum);
     if (g.channels[c].alert_above) CHECK(*got.alerts == p.alerts);
@@ -251,7 +263,7 @@ TEST_CASE("round protocol: a retry reveals sums over the stored contributor set 
 TEST_CASE("round protocol: a gateway killed at any step never leaves a round published without a result", "[platform]") {
   const auto g = make_group(3, 1, {0}, 1);
   const auto f = make_fleet(g, 12, 15);
-  for (const RoundStep step : {RoundStep::checked, RoundStep::agreed_stored, RoundStep::sums_sent, RoundStep::opened,
+  for (const RoundStep step : {RoundStep::checked, RoundStep::agreed_stored, RoundStep::validated, RoundStep::sums_sent, RoundStep::opened,
                                RoundStep::circuit_done, RoundStep::outcome_stored, RoundStep::acked}) {
     CAPTURE(static_cast<int>(step));
     // The only recipient dies there.
@@ -369,4 +381,377 @@ TEST_CASE("a round report as one line of JSON", "[platform]") {
                       R"("reason":"2 live gateways, \"3\" needed "})");
   CHECK(std::string(to_string(RoundStatus::withheld)) == "withheld");
   CHECK(std::string(to_string(RoundStatus::failed)) == "failed");
+}
+
+// ---- Malicious devices (platform/gateway/validation.hpp) ----
+
+namespace {
+
+/// How a cheating device of the tests misbehaves.
+enum class Cheat { inconsistent, bad_square, over_quota, square_and_inconsistent, too_high, too_low };
+
+/// Makes client c of `f` a cheater: it keeps its honest reading as the plaintext, so the expected
+/// statistics are those of the other clients.
+void cheat(const GroupConfig& g, Fleet& f, ClientId c, Cheat how, std::uint64_t salt) {
+  const std::size_t channels = g.channels.size(), n = f.held.size();
+  const auto delta = Mersenne61::from_int(static_cast<std::int64_t>(1 + salt % 1000));
+  switch (how) {
+    case Cheat::inconsistent:  // one gateway's share of one value is off the polynomial
+      f.held[(salt % 2 == 0) ? n - 1 : 0][c][salt % channels] += delta;
+      break;
+    case Cheat::bad_square:  // a consistent sharing of x^2 + delta: only the square check sees it
+      for (auto& held : f.held) held[c][channels + salt % channels] += delta;
+      break;
+    case Cheat::over_quota:  // the same reading twice
+      for (auto& held : f.held) {
+        auto& e = held[c];
+        std::vector<Mersenne61> two;
+        for (int half = 0; half < 2; ++half)
+          for (int copy = 0; copy < 2; ++copy) two.insert(two.end(), e.begin() + half * channels, e.begin() + (half + 1) * channels);
+        e = std::move(two);
+      }
+      break;
+    case Cheat::square_and_inconsistent:
+      for (auto& held : f.held) held[c][channels] += delta;
+      f.held[n - 1][c][0] += delta;
+      break;
+    case Cheat::too_high:
+    case Cheat::too_low: {  // a well-formed sharing (consistent, exact square) of a value out of range
+      const std::int64_t far = how == Cheat::too_high ? 1000000000 + static_cast<std::int64_t>(salt)
+                                                      : -(std::int64_t{1} << 40) - static_cast<std::int64_t>(salt);
+      const std::size_t ch = salt % channels;
+      std::vector<Mersenne61> secrets(2 * channels);
+      for (std::size_t k = 0; k < channels; ++k) {
+        secrets[k] = k == ch ? Mersenne61::from_int(far) : Mersenne61::from_int(100);
+        secrets[channels + k] = secrets[k] * secrets[k];
+      }
+      auto prg = test::seeded(static_cast<std::uint8_t>(salt));
+      const auto shares = Shamir(n, g.scheme.threshold).share(prg, secrets);
+      for (PartyId p = 0; p < n; ++p) f.held[p][c] = shares[p];
+      break;
+    }
+  }
+}
+
+Rejection expected_reason(Cheat how) {
+  switch (how) {
+    case Cheat::over_quota: return Rejection::over_quota;
+    case Cheat::bad_square: return Rejection::bad_square;
+    case Cheat::too_high:
+    case Cheat::too_low: return Rejection::out_of_range;
+    default: return Rejection::inconsistent_shares;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("malicious devices: every kind of invalid submission is left out and named, the result is the honest one",
+          "[platform]") {
+  struct Shape {
+    std::size_t n, t;
+    std::vector<PartyId> recipients;
+  };
+  for (const auto& shape : {Shape{3, 1, {0, 2}}, Shape{5, 2, {1}}}) {
+    CAPTURE(shape.n, shape.t);
+    const auto g = make_group(shape.n, shape.t, shape.recipients, 5);
+    auto f = make_fleet(g, 30, 21);
+    const std::map<ClientId, Cheat> cheaters{{0, Cheat::bad_square},   {2, Cheat::inconsistent},
+                                              {3, Cheat::inconsistent},  {9, Cheat::bad_square},
+                                              {10, Cheat::bad_square},   {17, Cheat::over_quota},
+                                              {29, Cheat::square_and_inconsistent}, {5, Cheat::too_high},
+                                              {6, Cheat::too_low},       {21, Cheat::too_high}};
+    std::uint64_t salt = 0;
+    std::vector<RejectedClient> expected;
+    for (const auto& [c, how] : cheaters) {
+      cheat(g, f, c, how, salt++);
+      expected.push_back({c, expected_reason(how)});
+    }
+    std::set<ClientId> out;
+    for (const auto& [c, how] : cheaters) out.insert(c);
+    const auto honest = everyone_but(30, out);
+    std::vector<PartyId> all;
+    for (PartyId p = 0; p < shape.n; ++p) all.push_back(p);
+    const auto a = attempt(g, f, all);
+    for (PartyId p = 0; p < shape.n; ++p) {
+      CAPTURE(p);
+      REQUIRE(a.report[p]);
+      CHECK(a.report[p]->rejected == expected);
+      check_published(g, f, honest, *a.report[p], g.policy.is_recipient(p));
+    }
+  }
+}
+
+TEST_CASE("malicious devices: the same cheater every round is named every round, without validation it stops the round",
+          "[platform]") {
+  auto g = make_group(3, 1, {0}, 1);
+  for (std::uint8_t round = 0; round < 3; ++round) {
+    auto f = make_fleet(g, 10, static_cast<std::uint8_t>(40 + round));
+    cheat(g, f, 4, Cheat::inconsistent, 1000 + round);
+    const auto a = attempt(g, f, {0, 1, 2});
+    REQUIRE(a.report[0]);
+    CHECK(a.report[0]->rejected == std::vector<RejectedClient>{{4, Rejection::inconsistent_shares}});
+    check_published(g, f, everyone_but(10, {4}), *a.report[0], true);
+  }
+  // Trusted devices: the recipient's reconstruction finds the inconsistency and the attempt fails,
+  // every round the device does it.
+  g.policy.validation = Validation::off;
+  auto f = make_fleet(g, 10, 40);
+  cheat(g, f, 4, Cheat::inconsistent, 1000);
+  const auto a = attempt(g, f, {0, 1, 2}, std::nullopt, {}, test::Net::local, std::chrono::milliseconds(500));
+  CHECK_FALSE(a.report[0]);
+  CHECK_FALSE(a.outcome[0]);
+}
+
+TEST_CASE("malicious devices: a wrong square is caught with 2t + 1 live gateways, with fewer no variance is published",
+          "[platform]") {
+  const auto g = make_group(3, 1, {0}, 1);
+  auto f = make_fleet(g, 10, 45);
+  cheat(g, f, 4, Cheat::bad_square, 8);  // the temperature square
+  const auto all = attempt(g, f, {0, 1, 2});
+  REQUIRE(all.report[0]);
+  CHECK(all.report[0]->rejected == std::vector<RejectedClient>{{4, Rejection::bad_square}});
+  check_published(g, f, everyone_but(10, {4}), *all.report[0], true);
+  // Two live gateways (t + 1): nothing can be checked; the device counts with its (honest) x,
+  // and the variance, which its square would move, is not published.
+  const auto two = attempt(g, f, {0, 1});
+  REQUIRE(two.report[0]);
+  CHECK(two.report[0]->rejected.empty());
+  check_published(g, f, everyone_but(10, {}), *two.report[0], true);
+  CHECK_FALSE(two.report[0]->channels[0].variance);
+}
+
+TEST_CASE("malicious devices: out of range high and low is caught with any quorum, t + 1 live gateways included",
+          "[platform]") {
+  const auto g = make_group(5, 2, {1}, 1);
+  auto f = make_fleet(g, 12, 46);
+  cheat(g, f, 3, Cheat::too_high, 0);
+  cheat(g, f, 7, Cheat::too_low, 1);
+  const std::vector<RejectedClient> expected{{3, Rejection::out_of_range}, {7, Rejection::out_of_range}};
+  for (const std::vector<PartyId>& live : {std::vector<PartyId>{0, 1, 2, 3, 4}, {1, 2, 4}, {0, 1, 3, 4}}) {
+    CAPTURE(live);
+    const auto a = attempt(g, f, live);
+    for (PartyId p = 0; p < live.size(); ++p) {
+      REQUIRE(a.report[p]);
+      CHECK(a.report[p]->rejected == expected);
+      check_published(g, f, everyone_but(12, {3, 7}), *a.report[p], g.policy.is_recipient(live[p]));
+    }
+  }
+}
+
+TEST_CASE("malicious devices: a quota above one admits batches, and min_clients counts only valid devices", "[platform]") {
+  auto g = make_group(3, 1, {0}, 1);
+  g.policy.max_readings = 2;
+  auto f = make_fleet(g, 6, 50);
+  cheat(g, f, 1, Cheat::over_quota, 0);  // two readings: within this quota
+  auto a = attempt(g, f, {0, 1, 2});
+  REQUIRE(a.report[0]);
+  CHECK(a.report[0]->rejected.empty());
+  CHECK(a.report[0]->channels[0].count == 7);
+  // Two cheaters among 6 with min_clients 5: withheld everywhere, and they are still named.
+  g.policy.min_clients = 5;
+  g.policy.max_readings = 1;
+  cheat(g, f, 2, Cheat::inconsistent, 0);
+  a = attempt(g, f, {0, 1, 2});
+  for (PartyId p = 0; p < 3; ++p) {
+    REQUIRE(a.report[p]);
+    CHECK(a.report[p]->status == RoundStatus::withheld);
+    CHECK(a.report[p]->contributors == 4);
+    CHECK(a.report[p]->rejected ==
+          std::vector<RejectedClient>{{1, Rejection::over_quota}, {2, Rejection::inconsistent_shares}});
+    CHECK(a.report[p]->channels.empty());
+  }
+}
+
+namespace {
+
+/// Per gateway, every client's Shamir shares of k readings of C channels with exact squares
+/// (y = x^2 in the field), the layout validate_shares reads.
+std::vector<Held> exact_fleet(const Shamir& scheme, std::size_t clients, std::size_t k, std::size_t channels, std::uint8_t seed) {
+  auto prg = test::seeded(seed);
+  std::vector<Held> held(scheme.parties());
+  for (ClientId c = 0; c < clients; ++c) {
+    std::vector<Mersenne61> secrets(2 * k * channels);
+    for (std::size_t i = 0; i < k * channels; ++i) {
+      secrets[i] = Mersenne61::from_int(static_cast<std::int64_t>(prg.next_u64() % 2000001) - 1000000);
+      secrets[k * channels + i] = secrets[i] * secrets[i];
+    }
+    const auto shares = scheme.share(prg, secrets);
+    for (PartyId p = 0; p < scheme.parties(); ++p) held[p][c] = shares[p];
+  }
+  return held;
+}
+
+/// validate_shares run by every gateway of `live` over LocalNetwork.
+std::vector<std::vector<RejectedClient>> validate_all(const SplitScheme& scheme, const std::vector<PartyId>& live,
+                                                      const std::vector<Held>& held, std::size_t channels, bool squares,
+                                                      std::vector<ValidationStats>& stats) {
+  const std::size_t m = live.size();
+  const ContributorSet candidates = held_set(held[live[0]], channels);
+  auto ts = make_local_network(m);
+  std::vector<std::vector<RejectedClient>> got(m);
+  stats.assign(m, {});
+  std::vector<std::thread> threads;
+  for (PartyId me = 0; me < m; ++me)
+    threads.emplace_back([&, me] {
+      Party party(*ts[me], std::chrono::milliseconds(20000));
+      got[me] = validate_shares(party, scheme, live, candidates, held[live[me]], channels, squares, &stats[me]);
+    });
+  for (auto& t : threads) t.join();
+  return got;
+}
+
+}  // namespace
+
+TEST_CASE("validate_shares: bisection names exactly the cheaters among many, in few exchanges, all honest in one exchange",
+          "[platform]") {
+  for (const auto& [n, t] : {std::pair<std::size_t, std::size_t>{3, 1}, {5, 2}, {7, 2}}) {
+    for (const std::size_t cheaters : {std::size_t{0}, std::size_t{1}, std::size_t{6}}) {
+      CAPTURE(n, t, cheaters);
+      const Shamir shamir(n, t);
+      auto held = exact_fleet(shamir, 200, 1, 2, static_cast<std::uint8_t>(60 + n));
+      std::vector<RejectedClient> expected;
+      for (std::size_t i = 0; i < cheaters; ++i) {
+        const auto c = static_cast<ClientId>(7 + 31 * i);
+        if (i % 2) {  // a consistent sharing of x^2 + delta
+          for (auto& h : held) h[c][2 + i % 2] += Mersenne61::from_int(static_cast<std::int64_t>(i + 1));
+          expected.push_back({c, Rejection::bad_square});
+        } else {  // one share off the polynomial
+          held[(i / 2) % n][c][i % 4] += Mersenne61::one();
+          expected.push_back({c, Rejection::inconsistent_shares});
+        }
+      }
+      std::vector<PartyId> live;
+      for (PartyId p = 0; p < n; ++p) live.push_back(p);
+      std::vector<ValidationStats> stats;
+      const auto got = validate_all(SplitScheme::shamir(t, n), live, held, 2, true, stats);
+      for (PartyId me = 0; me < n; ++me) {
+        CHECK(got[me] == expected);
+        CHECK(stats[me].exchanges <= (cheaters ? 1 + 8 : 1));  // 1 + ceil(log2 200)
+      }
+      if (cheaters == 0) CHECK(stats[0].groups == 1);
+      // Without the square check, only the inconsistent ones.
+      std::vector<RejectedClient> inconsistent;
+      for (const auto& r : expected)
+        if (r.reason == Rejection::inconsistent_shares) inconsistent.push_back(r);
+      CHECK(validate_all(SplitScheme::shamir(t, n), live, held, 2, false, stats)[0] == inconsistent);
+    }
+  }
+}
+
+TEST_CASE("validate_shares: with t + 1 live gateways nothing can be checked, t + 2 check consistency, not squares",
+          "[platform]") {
+  const Shamir shamir(5, 2);
+  auto held = exact_fleet(shamir, 20, 2, 2, 70);
+  for (auto& h : held) h[3][5] += Mersenne61::one();  // a bad square
+  held[4][8][0] += Mersenne61::one();                 // inconsistent at gateway 4
+  std::vector<ValidationStats> stats;
+  // 3 = t + 1 live: no redundancy, nothing sent.
+  CHECK(validate_all(SplitScheme::shamir(2, 5), {0, 1, 4}, held, 2, true, stats)[0].empty());
+  CHECK(stats[0].exchanges == 0);
+  // 4 = t + 2 live: consistency only.
+  CHECK(validate_all(SplitScheme::shamir(2, 5), {1, 2, 3, 4}, held, 2, true, stats)[0] ==
+        std::vector<RejectedClient>{{8, Rejection::inconsistent_shares}});
+  // 5 = 2t + 1 live: both.
+  CHECK(validate_all(SplitScheme::shamir(2, 5), {0, 1, 2, 3, 4}, held, 2, true, stats)[0] ==
+        std::vector<RejectedClient>{{3, Rejection::bad_square}, {8, Rejection::inconsistent_shares}});
+  CHECK(validation_plan(5, 2).values() == 3);
+  CHECK(validation_plan(5, 2, false).values() == 2);
+  CHECK(validation_plan(3, 2).values() == 0);
+}
+
+TEST_CASE("validate_shares: refuses additive schemes and bad seed messages", "[platform]") {
+  const auto g = make_group(3, 1, {0}, 1);
+  const auto f = make_fleet(g, 3, 61);
+  auto ts = make_local_network(2);
+  Party party(*ts[0], std::chrono::milliseconds(300));
+  const std::vector<PartyId> live{0, 1};
+  CHECK_THROWS_MATCHES(validate_shares(party, SplitScheme::additive(2), live, held_set(f.held[0], 2), f.held[0], 2, true), error,
+                       test::has_code(errc::invalid_argument));
+  // t = 1 with two live gateways: nothing can be checked, nothing is sent.
+  CHECK(validate_shares(party, SplitScheme::shamir(1, 3), live, held_set(f.held[0], 2), f.held[0], 2, true).empty());
+  // A peer that sends a short seed message.
+  auto ts3 = make_local_network(3);
+  std::thread bad([&] {
+    Party p1(*ts3[1], std::chrono::milliseconds(300));
+    p1.send_bytes(0, std::vector<std::uint8_t>(5, 0));
+  });
+  Party p0(*ts3[0], std::chrono::milliseconds(300));
+  CHECK_THROWS_MATCHES(validate_shares(p0, g.scheme, std::vector<PartyId>{0, 1, 2}, held_set(f.held[0], 2), f.held[0], 2, true),
+                       error, test::has_code(errc::malformed_message));
+  bad.join();
+}
+
+TEST_CASE("a round report keeps its rejected devices, in JSON and in the binary form (version 1 still reads)", "[platform]") {
+  RoundReport r;
+  r.round = 9;
+  r.status = RoundStatus::published;
+  r.live = {0, 1, 2};
+  r.contributors = 5;
+  r.rejected = {{3, Rejection::over_quota}, {8, Rejection::bad_square}, {12, Rejection::inconsistent_shares}};
+  CHECK(to_json(r) == R"({"round":9,"status":"published","live":[0,1,2],"contributors":5,"seconds":0,)"
+                      R"("rejected":[{"client":3,"reason":"over_quota"},{"client":8,"reason":"bad_square"},)"
+                      R"({"client":12,"reason":"inconsistent_shares"}]})");
+  const auto bytes = encode_report(r);
+  const auto back = decode_report(bytes);
+  CHECK(back.rejected == r.rejected);
+  CHECK(back.contributors == 5);
+  // Version 1: the same report without the list.
+  RoundReport v1 = r;
+  v1.rejected.clear();
+  auto old = encode_report(v1);
+  old[0] = 1;
+  old.resize(old.size() - 8);  // no rejected list, no faulty list
+  CHECK(decode_report(old).rejected.empty());
+  // A bad reason code, and a count beyond the data.
+  auto bad = bytes;
+  bad[bad.size() - 5] = 9;  // the last reason (the faulty list's count follows)
+  CHECK_THROWS_MATCHES(decode_report(bad), error, test::has_code(errc::malformed_message));
+  bad = bytes;
+  bad.resize(bad.size() - 2);
+  CHECK_THROWS_MATCHES(decode_report(bad), error, test::has_code(errc::malformed_message));
+  CHECK(std::string(to_string(Rejection::inconsistent_shares)) == "inconsistent_shares");
+  r.rejected.clear();
+  r.faulty = {3, 5};
+  CHECK(to_json(r) == R"({"round":9,"status":"published","live":[0,1,2],"contributors":5,"seconds":0,"faulty":[3,5]})");
+  CHECK(decode_report(encode_report(r)).faulty == r.faulty);
+}
+
+// ---- Malicious gateways: altered sums (sharing/robust.hpp) ----
+
+TEST_CASE("a gateway that alters its sums: detected with n = 3, corrected and named with n = 4 (t = 1) and n = 7 (t = 2)",
+          "[platform]") {
+  {  // n = 3, t = 1: the recipient sees the disagreement and publishes nothing.
+    const auto g = make_group(3, 1, {0}, 1);
+    const auto f = make_fleet(g, 15, 80);
+    const auto a = attempt(g, f, {0, 1, 2}, std::nullopt, {}, test::Net::local, std::chrono::milliseconds(500), {2});
+    CHECK_FALSE(a.report[0]);
+    CHECK_FALSE(a.outcome[0]);
+    REQUIRE(a.failure[0]);
+    try {
+      std::rethrow_exception(a.failure[0]);
+    } catch (const error& e) {
+      CHECK(e.code() == make_error_code(errc::inconsistent_shares));
+      CHECK(std::string(e.what()).find("a gateway altered its shares") != std::string::npos);
+    }
+  }
+  struct Shape {
+    std::size_t n, t;
+    std::set<PartyId> liars;
+    std::vector<PartyId> recipients;
+  };
+  for (const auto& shape : {Shape{4, 1, {3}, {0, 1}}, Shape{4, 1, {0}, {1}}, Shape{7, 2, {2, 6}, {0}}}) {
+    CAPTURE(shape.n, shape.t);
+    const auto g = make_group(shape.n, shape.t, shape.recipients, 1);
+    const auto f = make_fleet(g, 20, 81);
+    std::vector<PartyId> live;
+    for (PartyId p = 0; p < shape.n; ++p) live.push_back(p);
+    const auto a = attempt(g, f, live, std::nullopt, {}, test::Net::local, std::chrono::milliseconds(20000), shape.liars);
+    for (PartyId p = 0; p < shape.n; ++p) {
+      CAPTURE(p);
+      REQUIRE(a.report[p]);
+      check_published(g, f, everyone_but(20, {}), *a.report[p], g.policy.is_recipient(p));
+      if (g.policy.is_recipient(p) && !shape.liars.count(p))
+        CHECK(a.report[p]->faulty == std::vector<PartyId>(shape.liars.begin(), shape.liars.end()));
+    }
+  }
 }

@@ -40,7 +40,7 @@ struct GatewayInfo {
 /// One measured quantity of every device (temperature, humidity, ...).
 struct ChannelConfig {
   std::string name;
-  std::uint32_t frac_bits = 16;     ///< fixed-point fraction bits
+  std::uint32_t frac_bits = 12;     ///< fixed-point fraction bits (squares carry twice as many)
   double min = -1.0e6;              ///< plausible range: devices drop readings outside it;
   double max = 1.0e6;               ///< the gateways' min/max circuit is sized from it
   std::optional<double> alert_above;  ///< count readings above this (alerts), if set
@@ -50,8 +50,17 @@ struct ChannelConfig {
 enum class Statistic : std::uint8_t { count, mean, variance, minimum, maximum, alerts };
 
 /// Who learns what.
+/// Whether the gateways check the devices' shares before using them (platform/gateway/validation.hpp).
+enum class Validation : std::uint8_t {
+  required,  ///< every device's shares are checked; needs Shamir sharing (the default)
+  off,       ///< devices are trusted (the only choice for additive sharing): any one can move any result
+};
+
 struct PolicyConfig {
-  std::size_t min_clients = 1;       ///< publish a round only if at least this many contributed
+  std::size_t min_clients = 1;       ///< publish a round only if at least this many valid devices contributed
+  /// Readings per channel per device per round; a device sending more is left out (over_quota).
+  std::uint32_t max_readings = 1;
+  Validation validation = Validation::required;
   std::vector<PartyId> recipients;   ///< gateways that learn the published results
   std::vector<Statistic> reveal{Statistic::count, Statistic::mean, Statistic::variance,
                                 Statistic::minimum, Statistic::maximum, Statistic::alerts};
@@ -122,14 +131,20 @@ struct GroupConfig {
       if (c.frac_bits > 30) throw bad("channel " + c.name + ": frac_bits " + std::to_string(c.frac_bits) + " (0 to 30)");
       if (!std::isfinite(c.min) || !std::isfinite(c.max) || !(c.min < c.max))
         throw bad("channel " + c.name + ": min must be below max");
-      // x and x^2 are both encoded, and the sums of up to 2^20 of them must stay below p/2.
+      // Devices send X and X^2 (X = x * 2^frac_bits), and sums of up to 2^20 of them must stay
+      // below p/2.
       const double bound = std::max(std::abs(c.min), std::abs(c.max));
-      if (std::ldexp(bound * bound, static_cast<int>(c.frac_bits)) > std::ldexp(1.0, 39))
-        throw bad("channel " + c.name + ": max(|min|,|max|)^2 * 2^frac_bits above 2^39 (sums of squares would overflow)");
+      if (std::ldexp(bound * bound, 2 * static_cast<int>(c.frac_bits)) > std::ldexp(1.0, 39))
+        throw bad("channel " + c.name + ": max(|min|,|max|)^2 * 2^(2 frac_bits) above 2^39 (sums of squares would "
+                  "overflow; use fewer frac_bits)");
       if (c.alert_above && !(*c.alert_above >= c.min && *c.alert_above <= c.max))
         throw bad("channel " + c.name + ": alert_above outside [min, max]");
     }
     if (policy.min_clients < 1) throw bad("policy: min_clients must be at least 1");
+    if (policy.max_readings < 1) throw bad("policy: max_readings must be at least 1");
+    if (policy.validation == Validation::required && scheme.kind != SplitScheme::Kind::shamir)
+      throw bad("policy: validation = \"required\" needs Shamir sharing (additive shares have no redundancy to check); "
+                "set validation = \"off\" to trust the devices");
     if (policy.recipients.empty()) throw bad("policy: no recipients");
     for (const auto r : policy.recipients)
       if (r >= n) throw bad("policy: recipient " + std::to_string(r) + " is not a gateway");

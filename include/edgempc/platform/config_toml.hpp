@@ -25,6 +25,9 @@
 //   min_clients = 10         # publish a round only if at least this many devices contributed
 //   recipients = [0]         # the gateway ids that learn the results
 //   reveal = ["count", "mean", "variance", "min", "max", "alerts"]   # optional, default all six
+//   max_readings = 1         # optional, default 1: readings per channel per device per round
+//   validation = "required"  # optional, default "required" (check every device's shares; Shamir
+//                            # only) or "off" (trust the devices; the only choice for additive)
 //
 //   [[gateways]]
 //   id = 0
@@ -49,7 +52,7 @@
 //
 //   [[channels]]
 //   name = "temperature"
-//   frac_bits = 16           # optional, default 16
+//   frac_bits = 12           # optional, default 12
 //   min = -40.0              # the plausible range of a reading
 //   max = 125.0
 //   alert_above = 30.0       # optional: count the readings above this
@@ -374,7 +377,7 @@ class Reader {
 
   // [policy]
   const toml::table& policy = r.top_table("policy");
-  r.check_keys(policy, "policy", {"min_clients", "recipients", "reveal"});
+  r.check_keys(policy, "policy", {"min_clients", "recipients", "reveal", "max_readings", "validation"});
   config.policy.min_clients =
       r.unsigned_integer<std::size_t>(r.need(policy, "policy", "min_clients"), "policy.min_clients");
   const toml::array& recipients = r.array(r.need(policy, "policy", "recipients"), "policy.recipients");
@@ -386,6 +389,14 @@ class Reader {
     for (std::size_t i = 0; i < reveal.size(); ++i)
       config.policy.reveal.push_back(
           detail::config_toml::parse_statistic(r, *reveal.get(i), indexed("policy.reveal", i)));
+  }
+  if (const auto* n = r.find(policy, "max_readings"))
+    config.policy.max_readings = r.unsigned_integer<std::uint32_t>(*n, "policy.max_readings");
+  if (const auto* n = r.find(policy, "validation")) {
+    const std::string& v = r.string(*n, "policy.validation");
+    if (v == "required") config.policy.validation = Validation::required;
+    else if (v == "off") config.policy.validation = Validation::off;
+    else r.fail(errc::invalid_argument, "policy.validation: \"" + detail::config_toml::printable(v) + "\" (required or off)", n->source());
   }
 
   // [[gateways]]

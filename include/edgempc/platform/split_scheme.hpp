@@ -24,6 +24,7 @@
 #include "edgempc/error.hpp"
 #include "edgempc/net/transport.hpp"
 #include "edgempc/sharing/additive.hpp"
+#include "edgempc/sharing/robust.hpp"
 #include "edgempc/sharing/shamir.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
@@ -77,6 +78,16 @@ struct SplitScheme {
       throw error(errc::insufficient_shares, "SplitScheme: additive reconstruction needs all " + std::to_string(parties) +
                                                  " shares, got " + std::to_string(holders.size()));
     return reconstruct_additive<Mersenne61>(shares);
+  }
+
+  /// As reconstruct_from, but for Shamir correcting up to floor((m - t - 1) / 2) wrong shares
+  /// per element among m holders and naming their holders (sharing/robust.hpp); more wrong
+  /// shares than that: errc::inconsistent_shares. Additive shares have no redundancy: nothing
+  /// is checked or named.
+  [[nodiscard]] RobustReconstruction reconstruct_robust(std::span<const PartyId> holders,
+                                                        std::span<const std::vector<Mersenne61>> shares) const {
+    if (kind == Kind::shamir) return robust_reconstruct(Shamir(parties, threshold), holders, shares);
+    return {reconstruct_from(holders, shares), {}};
   }
 
   /// `self`'s share turned into an additive share among `holders` (which must include `self`):

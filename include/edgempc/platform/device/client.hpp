@@ -6,22 +6,26 @@
 // as edgempc-device and smart_home run it) and make_submissions (one format, any submission
 // domain; for programs without a GroupConfig) both end in share_and_seal.
 //
-// Squares. Contents::values_and_squares (DeviceClient always) also shares x^2 for every
-// reading x, so that the gateways get the sum of squares by adding shares, and the variance
-// (sum x^2 / N - mean^2) needs no secure multiplication: the round stays linear. The elements,
-// for k readings of C channels given reading-major (readings[j * C + c] is reading j of
-// channel c), are
+// Squares. Contents::values_and_squares (DeviceClient always) also shares the square of every
+// encoded reading, so that the gateways get the sum of squares by adding shares, and the
+// variance (sum x^2 / N - mean^2) needs no secure multiplication: the round stays linear. The
+// square is exactly X^2 for the encoded reading X = enc_c(x) (so it carries twice the
+// reading's fraction bits), which lets the gateways check it by a polynomial identity
+// (platform/gateway/validation.hpp); a rounded enc(x^2) could not be checked. The elements, for
+// k readings of C channels given reading-major (readings[j * C + c] is reading j of channel c),
+// are
 //
-//   elements = [enc_c(readings[i]) for i < kC] ++ [enc_c(readings[i]^2) for i < kC]
+//   elements = [X_i = enc_c(readings[i]) for i < kC] ++ [X_i * X_i for i < kC]
 //
 // so one submission carries 2kC elements (kC <= submission_max_batch / 2), the layout the
-// gateways expect (platform/gateway/round_protocol.hpp). Each x^2 must fit the format too:
-// |x| up to sqrt(max_value()).
+// gateways expect (platform/gateway/round_protocol.hpp). GroupConfig::validate bounds each
+// channel so that X^2 and sums of 2^20 of them fit the field.
 //
 // Nonces. A submission's nonce derives from (gateway, client, round, seq): (round, seq) must
 // increase from call to call, across restarts too (platform/device/seal_sequence.hpp keeps it
-// on disk). Threat: the device is trusted for the values it reports (issue: robust aggregation);
-// its shares leave it only sealed, and a relay or broker carrying them learns nothing.
+// on disk). Threat: a device may send anything; the gateways check what they can without seeing
+// it (platform/gateway/validation.hpp, gc/field_range.hpp) and leave out a device whose shares
+// are invalid. Its shares leave it only sealed, and a relay or broker carrying them learns nothing.
 #pragma once
 
 #include <cmath>
@@ -48,8 +52,8 @@ enum class Contents : std::uint8_t {
   values_and_squares,  ///< x, then x^2 (twice the elements; variance stays linear)
 };
 
-/// The elements a device shares for `readings`: the encoded values, then (if asked) the
-/// encoded squares. errc::invalid_argument for NaN, errc::out_of_range for what does not fit.
+/// The elements a device shares for `readings`: the encoded values X, then (if asked) X^2 (in
+/// twice the format's fraction bits; the caller keeps |X|^2 within the domain). errc::invalid_argument for NaN, errc::out_of_range for what does not fit.
 template <SubmissionDomain T>
 [[nodiscard]] std::vector<T> encode_readings(std::span<const double> readings, const FixedPoint<T>& format,
                                              Contents contents = Contents::values) {
@@ -57,7 +61,7 @@ template <SubmissionDomain T>
   std::vector<T> out(readings.size() * (squares ? 2 : 1));
   for (std::size_t i = 0; i < readings.size(); ++i) {
     out[i] = format.encode(readings[i]);
-    if (squares) out[readings.size() + i] = format.encode(readings[i] * readings[i]);
+    if (squares) out[readings.size() + i] = out[i] * out[i];  // X^2: twice the fraction bits
   }
   return out;
 }
@@ -83,7 +87,7 @@ template <SubmissionDomain T>
                                           std::to_string(ch.min) + ", " + std::to_string(ch.max) + "] of channel " + ch.name);
     const FixedPoint<Mersenne61> format(ch.frac_bits);
     out[i] = format.encode(x);
-    out[readings.size() + i] = format.encode(x * x);
+    out[readings.size() + i] = out[i] * out[i];  // X^2 exactly (2 * frac_bits fraction bits)
   }
   return out;
 }

@@ -30,8 +30,9 @@
 // and how many readings each sent (never a reading); the recipients learn what the policy
 // reveals. The ingest port answers strangers only what needs no key: a device's history
 // (replayed, duplicate, stale) is answered only to a submission that authenticated. Devices are
-// trusted for the values they report (a reading outside its channel's range gives a wrong
-// min/max, never a crash).
+// untrusted (policy.validation required, Shamir): round_protocol.hpp leaves out and names every
+// device over its quota, with inconsistent shares, a wrong square or a reading out of range;
+// a valid device can still report any in-range value of its own.
 #pragma once
 
 #include <algorithm>

@@ -18,26 +18,45 @@
 //     (hooks.store_agreed) before anything is revealed, so a retry can never reveal sums over a
 //     second set (whose difference would expose a client). Below policy.min_clients: withheld,
 //     and the attempt ends here at every gateway, having revealed nothing.
+//  1b. validation: devices over policy.max_readings are left out (over_quota); with
+//     policy.validation required, validation.hpp's messages check every other device's shares
+//     for consistency (with t + 2 or more live gateways) and its squares (with 2t + 1) and leave
+//     out the invalid ones. Every gateway opens the same sums and so leaves out the same devices;
+//     the report names them (RoundReport::rejected). With fewer than 2t + 1 live gateways the
+//     squares cannot be checked and the variance is not published.
+//  1c. range (policy.validation required): the readings of the remaining devices go to A and B
+//     as in step 3, which run gc/field_range.hpp's circuit per channel (in chunks of 8,192
+//     readings) and both learn, per reading, whether it lies in its channel's [min, max]; A
+//     sends every other live gateway the sorted list of devices with a reading outside (u32
+//     count, u32 ids). Those are left out (out_of_range). Below min_clients valid devices:
+//     withheld.
 //  2. sums: each gateway sends the live recipients, per channel, the sum of its shares of x and
-//     of x^2 over the agreed set (Mersenne61 elements). Recipients reconstruct (Shamir from all
-//     live gateways, the extra shares checked; additive from all n).
+//     of x^2 over the valid devices (Mersenne61 elements). Recipients reconstruct (Shamir from all
+//     live gateways by Reed-Solomon decoding, sharing/robust.hpp: wrong sums from up to
+//     floor((m - t - 1) / 2) gateways are corrected and the senders named in the report's
+//     `faulty`; more wrong sums fail the attempt, detected; additive from all n, unchecked).
 //  3. min/max/alerts, if the policy reveals any: the first live recipient A (garbler) and B (the
-//     lowest other mesh index, evaluator) run gc/field_stats.hpp's circuit on additive shares;
-//     a quorum Q containing A and B converts its Shamir shares to additive ones (Lagrange at 0)
-//     and each member of Q other than A and B splits its share at random between A and B. A
-//     sends the results (3 u64 per channel) to the recipients outside the pair.
+//     lowest other mesh index, evaluator) run gc/field_stats.hpp's circuit on additive shares of
+//     the valid readings; a quorum Q containing A and B converts its Shamir shares to additive
+//     ones (Lagrange at 0) and each member of Q other than A and B splits its share at random
+//     between A and B. A sends the results (3 u64 per channel) to the recipients outside the pair.
 //  4. outcome: each live recipient stores its report durably (hooks.store_outcome) and then
 //     sends every other live gateway a one-byte ack. A recipient reports `published` once it
 //     stored its report; any other gateway only once it has every live recipient's ack. So a round whose
 //     recipients all died before storing a result is never reported published: the missing ack
 //     fails the attempt, and the gateway retries or, at its finish limit, reports `failed`.
 //
-// Security model: semi-honest gateways, at most t colluding for Shamir (none for additive),
-// authenticated and encrypted channels between them. What leaks: each gateway learns who
-// contributed and how many readings each sent; recipients learn what the policy reveals; A and
+// Security model: malicious devices (steps 1b and 1c: a valid device can still report any
+// in-range value of its own, once per channel per round); semi-honest gateways,
+// at most t colluding for Shamir (none for additive), authenticated and encrypted channels
+// between them. What leaks: each gateway learns who contributed, how many readings each sent
+// and which were invalid; recipients learn what the policy reveals; A and
 // B learn the circuit's outputs only if they are recipients. A gateway that deviates can make
-// the attempt fail (a bad message throws errc::malformed_message or protocol_violation) and,
-// with altered shares, make the published values wrong: this protocol does not detect that.
+// the attempt fail (a bad message throws errc::malformed_message or protocol_violation). A
+// gateway that alters its sums is corrected and named with m >= t + 3 live (one liar; in
+// general m >= t + 1 + 2e for e liars) and detected with m = t + 2; with m = t + 1 it goes
+// unseen. Not yet covered: a gateway that lies in validation (it can get valid devices named
+// or invalid ones through) or garbles a wrong circuit (min/max/alerts and the range bits).
 #pragma once
 
 #include <algorithm>
@@ -56,23 +75,23 @@
 #include "edgempc/core/fixed_point.hpp"
 #include "edgempc/core/mersenne61.hpp"
 #include "edgempc/core/prg.hpp"
+#include "edgempc/gc/field_range.hpp"
 #include "edgempc/gc/field_stats.hpp"
 #include "edgempc/party.hpp"
 #include "edgempc/platform/config.hpp"
 #include "edgempc/platform/enrolment.hpp"
+#include "edgempc/platform/gateway/validation.hpp"
 #include "edgempc/platform/round_report.hpp"
 #include "edgempc/sharing/shamir.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
 namespace platform {
 
-/// (client, readings) pairs, sorted by client.
-using ContributorSet = std::vector<std::pair<ClientId, std::uint32_t>>;
-
 /// Points of the protocol a test can stop a gateway at (RoundHooks::at).
 enum class RoundStep : std::uint8_t {
   checked,         ///< all agree on the round and the live set
   agreed_stored,   ///< the agreed set is durable here
+  validated,       ///< the devices' shares are checked; the valid set is known
   sums_sent,       ///< this gateway's sums went to the recipients
   opened,          ///< a recipient reconstructed the linear statistics
   circuit_done,    ///< min/max/alerts known where they go
@@ -88,6 +107,8 @@ struct RoundHooks {
   std::function<void(const RoundReport&)> store_outcome;
   /// Called at every step; a test throws from it to kill this gateway there.
   std::function<void(RoundStep)> at;
+  /// Test hook: alters this gateway's sums before they are sent (a malicious gateway).
+  std::function<void(std::vector<Mersenne61>&)> alter_sums;
 };
 
 /// One gateway's part of an attempt.
@@ -154,6 +175,140 @@ inline void apply(const PolicyConfig& pol, ChannelResult& out, const gc::FieldSt
   if (pol.reveals(Statistic::minimum)) out.minimum = format.decode(Mersenne61::from_int(s.minimum));
   if (pol.reveals(Statistic::maximum)) out.maximum = format.decode(Mersenne61::from_int(s.maximum));
   if (pol.reveals(Statistic::alerts) && alerts) out.alerts = s.above;
+}
+
+/// This gateway's shares of every reading of `set`, channel-major (values[c * K + i], K readings
+/// in all), and of their squares.
+struct Gathered {
+  std::size_t K = 0;
+  std::vector<Mersenne61> values, squares;
+};
+
+inline Gathered gather(const std::map<ClientId, std::vector<Mersenne61>>& held, const ContributorSet& set,
+                       std::size_t channels) {
+  Gathered g;
+  for (const auto& e : set) g.K += e.second;
+  g.values.resize(channels * g.K);
+  g.squares.resize(channels * g.K);
+  std::size_t at = 0;
+  for (const auto& [client, k] : set) {
+    const auto it = held.find(client);
+    if (it == held.end() || it->second.size() != 2 * std::size_t{k} * channels)
+      throw error(errc::protocol_violation, "round: client " + std::to_string(client) + "'s shares do not match the agreed count");
+    const auto& e = it->second;
+    for (std::uint32_t j = 0; j < k; ++j, ++at)
+      for (std::size_t c = 0; c < channels; ++c) {
+        g.values[c * g.K + at] = e[j * channels + c];
+        g.squares[c * g.K + at] = e[k * channels + j * channels + c];
+      }
+  }
+  return g;
+}
+
+/// Hands `values` (this gateway's Shamir or additive shares) to the pair (a, b) of mesh indices
+/// as additive shares: a quorum Q containing a and b converts (Lagrange at 0), and each member of
+/// Q other than a and b splits its share at random between them. Returns a's or b's additive
+/// share there, nothing elsewhere.
+template <class Tr>
+std::optional<std::vector<Mersenne61>> share_to_pair(Party<Tr>& party, const GroupConfig& group, const RoundInput& in,
+                                                     PartyId a, PartyId b, std::span<const Mersenne61> values, Prg& prg) {
+  const PartyId me = party.id();
+  std::vector<PartyId> q{std::min(a, b), std::max(a, b)};
+  for (PartyId p = 0; p < in.live.size() && q.size() < group.quorum(); ++p)
+    if (p != a && p != b) q.push_back(p);
+  std::sort(q.begin(), q.end());
+  if (std::find(q.begin(), q.end(), me) == q.end()) return std::nullopt;
+  std::vector<PartyId> holders;
+  for (const PartyId p : q) holders.push_back(in.live[p]);
+  std::vector<Mersenne61> mine = group.scheme.to_additive(holders, in.self, values);
+  if (me != a && me != b) {
+    std::vector<Mersenne61> mask(mine.size());
+    batch::random_fill<Mersenne61>(prg, mask);
+    batch::sub<Mersenne61>(mine, mask, mine);
+    party.template send<Mersenne61>(a, mask);
+    party.template send<Mersenne61>(b, mine);
+    return std::nullopt;
+  }
+  for (const PartyId p : q) {
+    if (p == a || p == b) continue;
+    const auto part = party.template receive<Mersenne61>(p, mine.size());
+    batch::add<Mersenne61>(mine, part, mine);
+  }
+  return mine;
+}
+
+/// Readings per garbled range circuit: bounds the circuit's memory (about 240 gates per value).
+inline constexpr std::size_t range_chunk = 8192;
+
+/// Step 1c (see the header): the clients of `set` with a reading outside its channel's range,
+/// sorted, known at every live gateway. a garbles, b evaluates; both learn the bits, and a tells
+/// every other live gateway.
+template <class Tr>
+std::vector<ClientId> out_of_range_clients(Party<Tr>& party, const GroupConfig& group, const RoundInput& in,
+                                           const ContributorSet& set, PartyId a, PartyId b, Prg& prg) {
+  const std::size_t channels = group.channels.size(), m = in.live.size();
+  const PartyId me = party.id();
+  const Gathered g = gather(*in.held, set, channels);
+  std::vector<ClientId> out;
+  if (g.K == 0) return out;
+  const auto pair_shares = share_to_pair(party, group, in, a, b, g.values, prg);
+  if (me == a || me == b) {
+    // Per reading (channel-major), in range or not; then per client.
+    std::vector<bool> ok(channels * g.K, true);
+    for (std::size_t c = 0; c < channels; ++c) {
+      const auto& ch = group.channels[c];
+      const FixedPoint<Mersenne61> format(ch.frac_bits);
+      const gc::FieldRangeSpec spec{format.encode(ch.min).to_int(), format.encode(ch.max).to_int()};
+      for (std::size_t from = 0; from < g.K; from += range_chunk) {
+        const std::size_t n = std::min(range_chunk, g.K - from);
+        const auto bits = gc::two_party_field_range(party, prg, me == a ? b : a, me == a, spec,
+                                                    std::span<const Mersenne61>(*pair_shares).subspan(c * g.K + from, n),
+                                                    gc::Reveal::to_both);
+        if (!bits || bits->size() != n) throw error(errc::protocol_violation, "round: no range bits");
+        for (std::size_t i = 0; i < n; ++i) ok[c * g.K + from + i] = (*bits)[i];
+      }
+    }
+    std::size_t at = 0;
+    for (const auto& [client, k] : set) {
+      bool good = true;
+      for (std::uint32_t j = 0; j < k; ++j, ++at)
+        for (std::size_t c = 0; c < channels; ++c) good = good && ok[c * g.K + at];
+      if (!good) out.push_back(client);
+    }
+    if (me == a) {
+      std::vector<std::uint8_t> msg;
+      put_u32(msg, static_cast<std::uint32_t>(out.size()));
+      for (const ClientId c : out) put_u32(msg, c);
+      for (PartyId p = 0; p < m; ++p)
+        if (p != a && p != b) party.send_bytes(p, msg);
+    }
+    return out;
+  }
+  const auto bytes = party.receive_bytes(a);
+  Reader r(bytes);
+  const std::uint32_t n = r.u32();
+  if (n > set.size() || n > r.left() / 4) throw error(errc::malformed_message, "round: a bad out-of-range list");
+  for (std::uint32_t i = 0; i < n; ++i) {
+    out.push_back(r.u32());
+    const bool known = std::binary_search(set.begin(), set.end(), std::make_pair(out.back(), std::uint32_t{0}),
+                                          [](const auto& x, const auto& y) { return x.first < y.first; });
+    if (!known || (i > 0 && !(out[i - 1] < out[i])))
+      throw error(errc::malformed_message, "round: an out-of-range list not sorted or naming a client not in the round");
+  }
+  r.done();
+  return out;
+}
+
+/// The entries of `set` whose client is not in `drop` (sorted).
+inline ContributorSet without(const ContributorSet& set, std::span<const ClientId> drop) {
+  ContributorSet kept;
+  std::size_t d = 0;
+  for (const auto& e : set) {
+    while (d < drop.size() && drop[d] < e.first) ++d;
+    if (d < drop.size() && drop[d] == e.first) continue;
+    kept.push_back(e);
+  }
+  return kept;
 }
 
 }  // namespace detail::round
@@ -261,44 +416,79 @@ RoundReport run_round_protocol(Party<Tr>& party, const GroupConfig& group, const
     return report;
   }
 
-  // This gateway's shares of every reading, channel-major: values[c * K + i], and of the squares.
-  std::uint64_t total = 0;
-  for (const auto& e : agreed) total += e.second;
-  const std::size_t K = total;
-  std::vector<Mersenne61> values(channels * K), squares(channels * K);
-  {
-    std::size_t at = 0;
-    for (const auto& [client, k] : agreed) {
-      const auto& e = in.held->at(client);
-      if (e.size() != 2 * std::size_t{k} * channels)
-        throw error(errc::protocol_violation, "round: client " + std::to_string(client) + "'s shares do not match the agreed count");
-      for (std::uint32_t j = 0; j < k; ++j, ++at)
-        for (std::size_t c = 0; c < channels; ++c) {
-          values[c * K + at] = e[j * channels + c];
-          squares[c * K + at] = e[k * channels + j * channels + c];
-        }
-    }
-  }
-
-  // 2. Linear statistics to the live recipients.
+  // The live recipients, and the pair that runs the garbled circuits: the first live recipient
+  // A (garbler) and B, the lowest other mesh index (evaluator).
   std::vector<PartyId> recipients;  // mesh indices
   for (PartyId p = 0; p < m; ++p)
     if (group.policy.is_recipient(in.live[p])) recipients.push_back(p);
   if (recipients.empty()) throw error(errc::invalid_argument, "round: no recipient is live");
   const bool i_receive = std::find(recipients.begin(), recipients.end(), me) != recipients.end();
   report.recipient = i_receive;
+  const PartyId pair_a = recipients.front();
+  const PartyId pair_b = pair_a == 0 ? 1 : 0;
+
+  // 1b. Validation: the quota from the agreed counts, then the shares (validation.hpp), then the
+  // range (1c). Every gateway learns the same results, so all leave out the same devices.
+  ContributorSet valid;
+  for (const auto& e : agreed)
+    if (e.second > group.policy.max_readings) report.rejected.push_back({e.first, Rejection::over_quota});
+    else valid.push_back(e);
+  // Devices' squares are checked with 2t + 1 live gateways; with fewer, no variance is published.
+  const bool squares_checked =
+      group.policy.validation == Validation::off || validation_plan(m, group.scheme.threshold).squares;
+  if (group.policy.validation == Validation::required) {
+    const auto bad = validate_shares(party, group.scheme, in.live, valid, *in.held, channels, true);
+    std::vector<ClientId> drop;
+    for (const auto& r : bad) drop.push_back(r.client);
+    valid = without(valid, drop);
+    report.rejected.insert(report.rejected.end(), bad.begin(), bad.end());
+    // 1c. Range: only now, on consistent shares, so that any quorum converts to the same values.
+    const auto far = out_of_range_clients(party, group, in, valid, pair_a, pair_b, prg);
+    valid = without(valid, far);
+    for (const ClientId c : far) report.rejected.push_back({c, Rejection::out_of_range});
+    std::sort(report.rejected.begin(), report.rejected.end(), [](const auto& x, const auto& y) { return x.client < y.client; });
+  }
+  step(RoundStep::validated);
+  report.contributors = valid.size();
+  if (valid.size() < group.policy.min_clients) {
+    report.status = RoundStatus::withheld;
+    report.reason = std::to_string(valid.size()) + " valid contributors (" + std::to_string(report.rejected.size()) +
+                    " left out), fewer than the policy's " + std::to_string(group.policy.min_clients);
+    return report;
+  }
+
+  // This gateway's shares of every valid reading, channel-major: values[c * K + i], and of the squares.
+  const Gathered gathered = gather(*in.held, valid, channels);
+  const std::size_t K = gathered.K;
+  const std::vector<Mersenne61>& values = gathered.values;
+  const std::vector<Mersenne61>& squares = gathered.squares;
+
+  // 2. Linear statistics to the live recipients.
   std::vector<Mersenne61> sums(2 * channels, Mersenne61::zero());
   for (std::size_t c = 0; c < channels; ++c) {
     sums[2 * c] = batch::sum<Mersenne61>(std::span<const Mersenne61>(values).subspan(c * K, K));
     sums[2 * c + 1] = batch::sum<Mersenne61>(std::span<const Mersenne61>(squares).subspan(c * K, K));
   }
+  if (hooks.alter_sums) hooks.alter_sums(sums);
   for (const PartyId p : recipients)
     if (p != me) party.template send<Mersenne61>(p, sums);
   step(RoundStep::sums_sent);
   if (i_receive) {
     std::vector<std::vector<Mersenne61>> all(m);
     for (PartyId p = 0; p < m; ++p) all[p] = p == me ? sums : party.template receive<Mersenne61>(p, 2 * channels);
-    const std::vector<Mersenne61> opened = group.scheme.reconstruct_from(in.live, all);
+    // Wrong sums from up to floor((m - t - 1) / 2) gateways are corrected and their senders named;
+    // more are detected (errc::inconsistent_shares: the attempt fails, nothing is revealed).
+    RobustReconstruction robust;
+    try {
+      robust = group.scheme.reconstruct_robust(in.live, all);
+    } catch (const error& e) {
+      if (e.code() != make_error_code(errc::inconsistent_shares)) throw;
+      throw error(errc::inconsistent_shares, "round: the live gateways' sums disagree (a gateway altered its shares; " +
+                                                 std::to_string(m) + " live gateways can name up to " +
+                                                 std::to_string((m - group.scheme.threshold - 1) / 2) + " liars)");
+    }
+    const std::vector<Mersenne61>& opened = robust.secrets;
+    report.faulty = std::move(robust.faulty);
     report.channels.resize(channels);
     for (std::size_t c = 0; c < channels; ++c) {
       const FixedPoint<Mersenne61> format(group.channels[c].frac_bits);
@@ -306,57 +496,44 @@ RoundReport run_round_protocol(Party<Tr>& party, const GroupConfig& group, const
       out.name = group.channels[c].name;
       out.count = K;
       const double mean = K ? format.decode(opened[2 * c]) / static_cast<double>(K) : 0.0;
-      const double mean_sq = K ? format.decode(opened[2 * c + 1]) / static_cast<double>(K) : 0.0;
+      // The squares carry twice the fraction bits (platform/device/client.hpp).
+      const double mean_sq =
+          K ? std::ldexp(static_cast<double>(opened[2 * c + 1].to_int()), -2 * static_cast<int>(group.channels[c].frac_bits)) /
+                  static_cast<double>(K)
+            : 0.0;
       if (group.policy.reveals(Statistic::mean)) out.mean = mean;
-      if (group.policy.reveals(Statistic::variance)) out.variance = mean_sq - mean * mean;
+      if (group.policy.reveals(Statistic::variance) && squares_checked) out.variance = mean_sq - mean * mean;
     }
+    if (group.policy.reveals(Statistic::variance) && !squares_checked)
+      report.reason = "variance not published: checking the devices' squares needs 2t + 1 = " +
+                      std::to_string(2 * group.scheme.threshold + 1) + " live gateways, " + std::to_string(m) + " live";
     step(RoundStep::opened);
   }
 
   // 3. Minimum, maximum and alerts by garbled circuit.
   const auto& pol = group.policy;
   if ((pol.reveals(Statistic::minimum) || pol.reveals(Statistic::maximum) || pol.reveals(Statistic::alerts)) && K > 0) {
-    const PartyId a = recipients.front();
-    const PartyId b = a == 0 ? 1 : 0;
-    std::vector<PartyId> q{std::min(a, b), std::max(a, b)};
-    for (PartyId p = 0; p < m && q.size() < group.quorum(); ++p)
-      if (p != a && p != b) q.push_back(p);
-    std::sort(q.begin(), q.end());
-    if (std::find(q.begin(), q.end(), me) != q.end()) {
-      std::vector<PartyId> holders;
-      for (const PartyId p : q) holders.push_back(in.live[p]);
-      std::vector<Mersenne61> mine_additive = group.scheme.to_additive(holders, in.self, values);
-      if (me != a && me != b) {  // split between A and B
-        std::vector<Mersenne61> mask(mine_additive.size());
-        batch::random_fill<Mersenne61>(prg, mask);
-        batch::sub<Mersenne61>(mine_additive, mask, mine_additive);
-        party.template send<Mersenne61>(a, mask);
-        party.template send<Mersenne61>(b, mine_additive);
-      } else {
-        for (const PartyId p : q) {
-          if (p == a || p == b) continue;
-          const auto part = party.template receive<Mersenne61>(p, mine_additive.size());
-          batch::add<Mersenne61>(mine_additive, part, mine_additive);
-        }
-        const bool b_receives = std::find(recipients.begin(), recipients.end(), b) != recipients.end();
-        for (std::size_t c = 0; c < channels; ++c) {
-          const auto& ch = group.channels[c];
-          const FixedPoint<Mersenne61> format(ch.frac_bits);
-          gc::FieldStatsSpec spec{value_bits(ch), 0};
-          const std::int64_t top = (std::int64_t{1} << (spec.value_bits - 1)) - 1;
-          spec.threshold = ch.alert_above ? format.encode(*ch.alert_above).to_int() : top;
-          const auto stats = gc::two_party_field_stats(party, prg, me == a ? b : a, me == a, spec,
-                                                       std::span<const Mersenne61>(mine_additive).subspan(c * K, K),
-                                                       b_receives ? gc::Reveal::to_both : gc::Reveal::to_garbler);
-          if (stats && i_receive) apply(pol, report.channels[c], *stats, format, ch.alert_above.has_value());
-          if (me == a && stats) {  // forward to the recipients outside the pair
-            std::vector<std::uint8_t> bytes(24);
-            edgempc::detail::store_le<std::uint64_t>(bytes.data(), static_cast<std::uint64_t>(stats->minimum));
-            edgempc::detail::store_le<std::uint64_t>(bytes.data() + 8, static_cast<std::uint64_t>(stats->maximum));
-            edgempc::detail::store_le<std::uint64_t>(bytes.data() + 16, stats->above);
-            for (const PartyId p : recipients)
-              if (p != a && p != b) party.send_bytes(p, bytes);
-          }
+    const PartyId a = pair_a, b = pair_b;
+    const auto mine_additive = share_to_pair(party, group, in, a, b, values, prg);
+    if (me == a || me == b) {
+      const bool b_receives = std::find(recipients.begin(), recipients.end(), b) != recipients.end();
+      for (std::size_t c = 0; c < channels; ++c) {
+        const auto& ch = group.channels[c];
+        const FixedPoint<Mersenne61> format(ch.frac_bits);
+        gc::FieldStatsSpec spec{value_bits(ch), 0};
+        const std::int64_t top = (std::int64_t{1} << (spec.value_bits - 1)) - 1;
+        spec.threshold = ch.alert_above ? format.encode(*ch.alert_above).to_int() : top;
+        const auto stats = gc::two_party_field_stats(party, prg, me == a ? b : a, me == a, spec,
+                                                     std::span<const Mersenne61>(*mine_additive).subspan(c * K, K),
+                                                     b_receives ? gc::Reveal::to_both : gc::Reveal::to_garbler);
+        if (stats && i_receive) apply(pol, report.channels[c], *stats, format, ch.alert_above.has_value());
+        if (me == a && stats) {  // forward to the recipients outside the pair
+          std::vector<std::uint8_t> bytes(24);
+          edgempc::detail::store_le<std::uint64_t>(bytes.data(), static_cast<std::uint64_t>(stats->minimum));
+          edgempc::detail::store_le<std::uint64_t>(bytes.data() + 8, static_cast<std::uint64_t>(stats->maximum));
+          edgempc::detail::store_le<std::uint64_t>(bytes.data() + 16, stats->above);
+          for (const PartyId p : recipients)
+            if (p != a && p != b) party.send_bytes(p, bytes);
         }
       }
     }

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: Apache-2.0
+// Range check of values held as additive shares over the Mersenne61 field, by one garbled
+// circuit that reveals, for each value, only whether it lies in a public range [low, high].
+//
+// Why a circuit. A device sends Shamir shares of its encoded reading; nothing stops it from
+// sharing a value far outside its channel's range (10^12 instead of 22.5) and so moving a mean
+// or a minimum at will. The gateways cannot look, so two of them (garbler and evaluator, after
+// the others re-shared to them, as for gc/field_stats.hpp) evaluate this circuit on their
+// additive shares a_i + b_i = x_i (mod p) and learn one bit per value: low <= x_i <= high, with
+// x_i read as a signed integer (the upper half of the field is negative).
+//
+// Reconstruction without a promise. Unlike field_stats.hpp, nothing may be assumed about x_i
+// here, so the circuit adds all 61 bits. The garbler subtracts `low` from its share in the clear
+// (a'_i = a_i - low mod p), so that v_i = a'_i + b_i mod p = x_i - low (mod p), and x_i is in
+// range exactly when v_i, as an integer in [0, p), is at most W = high - low (W < p / 2, so the
+// signed reading and the unsigned one agree). With s = a' + b as a 62-bit integer (a', b < p),
+// v = s if s < p and v = s - p otherwise, so
+//   in range  <=>  s <= W  or  p <= s <= p + W,
+// and the two cases exclude each other (W < p). The circuit: a 61-bit adder with carry out (61
+// ANDs), three comparisons of s with public constants (at most 62 ANDs each, fewer where the
+// constant's low bits fold away), one AND and one XOR: about 240 ANDs per value; each value is 61
+// input bits from each side. Comparison with a constant as in field_stats.hpp (the borrow chain
+// of Kolesnikov, Sadeghi and Schneider, CANS 2009).
+//
+// Circuit inputs (field_range_circuit(n)): inputs 0..n-1 are the garbler's shifted shares a'_i,
+// n..2n-1 the evaluator's shares b_i, each 61 bits (field_range_input()); outputs: n bits, bit i
+// set iff x_i is in range.
+//
+// Security model: that of Yao as in gc/yao.hpp (semi-honest garbler and evaluator over secure
+// channels). The parties `reveal` names learn the n bits; neither learns a share of the other or
+// anything else about any x_i. A malicious garbler could garble another circuit (e.g. report a
+// valid value as out of range): detecting that is open work (dual execution).
+// n, low and high are public; both parties check at the start that they agree on them.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "edgempc/core/detail/endian.hpp"
+#include "edgempc/core/mersenne61.hpp"
+#include "edgempc/core/prg.hpp"
+#include "edgempc/error.hpp"
+#include "edgempc/gc/builder.hpp"
+#include "edgempc/gc/circuit.hpp"
+#include "edgempc/gc/field_stats.hpp"
+#include "edgempc/gc/yao.hpp"
+#include "edgempc/party.hpp"
+
+EDGEMPC_BEGIN_NAMESPACE
+namespace gc {
+
+/// The public range, as signed integers (encoded readings): low <= high, |low|, |high| < 2^59.
+struct FieldRangeSpec {
+  std::int64_t low = 0;
+  std::int64_t high = 0;
+};
+
+/// Bits of each circuit input: the whole field element.
+inline constexpr std::uint32_t field_range_input_width = 61;
+
+namespace detail::field_range {
+
+inline void check_spec(const FieldRangeSpec& spec) {
+  constexpr std::int64_t bound = std::int64_t{1} << 59;
+  if (spec.low > spec.high || spec.low <= -bound || spec.high >= bound)
+    throw error(errc::invalid_argument, "gc::field_range: the range [" + std::to_string(spec.low) + ", " +
+                                            std::to_string(spec.high) + "] is empty or beyond +-2^59");
+}
+
+using field_stats::greater_than_constant;  // [x > k] for a public k, one AND per bit
+
+constexpr std::size_t header_bytes = 8 + 8 + 8 + 1 + 1;
+
+inline std::array<std::uint8_t, header_bytes> header(const FieldRangeSpec& spec, std::size_t n, bool garbler, Reveal reveal) {
+  std::array<std::uint8_t, header_bytes> h{};
+  edgempc::detail::store_le<std::uint64_t>(h.data(), n);
+  edgempc::detail::store_le<std::uint64_t>(h.data() + 8, static_cast<std::uint64_t>(spec.low));
+  edgempc::detail::store_le<std::uint64_t>(h.data() + 16, static_cast<std::uint64_t>(spec.high));
+  h[24] = static_cast<std::uint8_t>(reveal);
+  h[25] = garbler ? 1 : 0;
+  return h;
+}
+
+}  // namespace detail::field_range
+
+/// One share as circuit input: the garbler passes a - low (mod p), the evaluator its share b.
+[[nodiscard]] inline std::uint64_t field_range_input(const FieldRangeSpec& spec, Mersenne61 share, bool garbler) {
+  detail::field_range::check_spec(spec);
+  return (garbler ? share - Mersenne61::from_int(spec.low) : share).to_uint();
+}
+
+/// The circuit for n values of the range `spec` (see the top of this file).
+[[nodiscard]] inline Circuit field_range_circuit(const FieldRangeSpec& spec, std::size_t n) {
+  namespace fr = detail::field_range;
+  fr::check_spec(spec);
+  if (n == 0) throw error(errc::invalid_argument, "gc::field_range_circuit: no values");
+  const auto width = static_cast<std::uint64_t>(spec.high - spec.low);
+  Builder b;
+  std::vector<Word> g, e;
+  g.reserve(n);
+  e.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) g.push_back(b.input(field_range_input_width));
+  for (std::size_t i = 0; i < n; ++i) e.push_back(b.input(field_range_input_width));
+  Word in_range;
+  in_range.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Word s = add_with_carry(b, g[i], e[i]);  // 62 bits
+    const Bit below = b.inv(fr::greater_than_constant(b, s, width));                               // s <= W
+    const Bit wrapped = fr::greater_than_constant(b, s, Mersenne61::modulus - 1);                  // s >= p
+    const Bit wrapped_below = b.inv(fr::greater_than_constant(b, s, Mersenne61::modulus + width));  // s <= p + W
+    in_range.push_back(b.xor_gate(below, b.and_gate(wrapped, wrapped_below)));
+  }
+  b.output(in_range);
+  return b.finish();
+}
+
+/// Both parties call this, one with `garbler` true, with the same spec and as many shares each
+/// (shares[i] is this party's additive share of x_i). They first exchange (n, spec, reveal,
+/// role): a different count is errc::size_mismatch, a different spec or reveal, or two garblers
+/// or two evaluators, errc::protocol_violation, on both sides; a bad spec or no shares is
+/// errc::invalid_argument. Returns, to the parties `reveal` names, one bool per value (in
+/// range); std::nullopt to the other.
+template <Transport Tr>
+[[nodiscard]] std::optional<std::vector<bool>> two_party_field_range(Party<Tr>& party, Prg& prg, PartyId peer, bool garbler,
+                                                                     const FieldRangeSpec& spec,
+                                                                     std::span<const Mersenne61> shares, Reveal reveal) {
+  namespace fr = detail::field_range;
+  const std::size_t n = shares.size();
+  const auto mine = fr::header(spec, n, garbler, reveal);
+  party.send_bytes(peer, mine);
+  const auto theirs = party.receive_bytes(peer);
+  if (theirs.size() != fr::header_bytes)
+    throw error(errc::malformed_message, "gc::two_party_field_range: a header of " + std::to_string(theirs.size()) + " bytes");
+  fr::check_spec(spec);
+  if (n == 0) throw error(errc::invalid_argument, "gc::two_party_field_range: no shares");
+  const auto their_n = edgempc::detail::load_le<std::uint64_t>(theirs.data());
+  if (their_n != n)
+    throw error(errc::size_mismatch, "gc::two_party_field_range: " + std::to_string(n) + " shares here, " +
+                                         std::to_string(their_n) + " at party " + std::to_string(peer));
+  if (!std::equal(mine.begin() + 8, mine.begin() + 25, theirs.begin() + 8))
+    throw error(errc::protocol_violation, "gc::two_party_field_range: party " + std::to_string(peer) +
+                                              " has another range or reveal");
+  if (theirs[25] != (garbler ? 0 : 1))
+    throw error(errc::protocol_violation, std::string("gc::two_party_field_range: both parties are ") +
+                                              (garbler ? "garblers" : "evaluators"));
+  const Circuit c = field_range_circuit(spec, n);
+  std::vector<bool> owners(2 * n, false);
+  std::fill(owners.begin(), owners.begin() + static_cast<std::ptrdiff_t>(n), true);
+  std::vector<bool> bits;
+  bits.reserve(n * field_range_input_width);
+  for (const Mersenne61 s : shares) {
+    const std::uint64_t x = field_range_input(spec, s, garbler);
+    for (std::uint32_t i = 0; i < field_range_input_width; ++i) bits.push_back(((x >> i) & 1U) != 0);
+  }
+  return run_yao_once(party, prg, c, peer, garbler, owners, bits, reveal);
+}
+
+}  // namespace gc
+EDGEMPC_END_NAMESPACE
