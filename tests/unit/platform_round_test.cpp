@@ -723,7 +723,9 @@ TEST_CASE("a gateway that alters its sums: detected with n = 3, corrected and na
   {  // n = 3, t = 1: the recipient sees the disagreement and publishes nothing.
     const auto g = make_group(3, 1, {0}, 1);
     const auto f = make_fleet(g, 15, 80);
-    const auto a = attempt(g, f, {0, 1, 2}, std::nullopt, {}, test::Net::local, std::chrono::milliseconds(500), {2});
+    // The others wait for the recipient's ack until the deadline; 3 s leaves room for the range
+    // circuit before the sums under qemu-user (scripts/test-arm.sh).
+    const auto a = attempt(g, f, {0, 1, 2}, std::nullopt, {}, test::Net::local, std::chrono::milliseconds(3000), {2});
     CHECK_FALSE(a.report[0]);
     CHECK_FALSE(a.outcome[0]);
     REQUIRE(a.failure[0]);
