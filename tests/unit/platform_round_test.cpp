@@ -757,3 +757,52 @@ TEST_CASE("a gateway that alters its sums: detected with n = 3, corrected and na
     }
   }
 }
+
+TEST_CASE("validate_shares: soundness rests on the coin, so a cheat built for a known coin passes it and no other",
+          "[platform]") {
+  const Shamir shamir(3, 1);
+  auto held = exact_fleet(shamir, 1, 1, 2, 90);
+  Prg::Seed known{};
+  known[0] = 7;
+  // The coefficients the gateways draw for the first exchange and the group of client 0.
+  Prg stream(platform::detail::validation::derive(known, "rho", 0, 0), PrgAlgorithm::chacha20);
+  std::vector<Mersenne61> rho(4);
+  batch::random_fill<Mersenne61>(stream, rho);
+  // Gateway 2's shares of x_0 and x_1 off the polynomial by (rho_1, -rho_0): the combination
+  // rho . error is 0 for exactly this rho.
+  held[2][0][0] += rho[1];
+  held[2][0][1] -= rho[0];
+  const std::vector<PartyId> live{0, 1, 2};
+  const ContributorSet candidates{{0, 1}};
+  const auto run = [&](const Prg::Seed& coin) {
+    auto ts = make_local_network(3);
+    std::vector<std::vector<RejectedClient>> got(3);
+    std::vector<std::thread> threads;
+    for (PartyId me = 0; me < 3; ++me)
+      threads.emplace_back([&, me] {
+        Party party(*ts[me], std::chrono::milliseconds(20000));
+        got[me] = validate_shares(party, SplitScheme::shamir(1, 3), live, candidates, held[me], 2, false, nullptr, &coin);
+      });
+    for (auto& t : threads) t.join();
+    CHECK(got[1] == got[0]);
+    CHECK(got[2] == got[0]);
+    return got[0];
+  };
+  CHECK(run(known).empty());  // built for this coin: passes
+  for (std::uint8_t k = 1; k < 20; ++k) {
+    Prg::Seed other{};
+    other[0] = 7, other[1] = k;
+    CHECK(run(other) == std::vector<RejectedClient>{{0, Rejection::inconsistent_shares}});
+  }
+  // The tossed coin (no forcing): caught too.
+  auto ts = make_local_network(3);
+  std::vector<std::vector<RejectedClient>> got(3);
+  std::vector<std::thread> threads;
+  for (PartyId me = 0; me < 3; ++me)
+    threads.emplace_back([&, me] {
+      Party party(*ts[me], std::chrono::milliseconds(20000));
+      got[me] = validate_shares(party, SplitScheme::shamir(1, 3), live, candidates, held[me], 2, false);
+    });
+  for (auto& t : threads) t.join();
+  CHECK(got[0] == std::vector<RejectedClient>{{0, Rejection::inconsistent_shares}});
+}

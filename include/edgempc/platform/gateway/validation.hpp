@@ -139,13 +139,16 @@ struct Group {
 /// gateway ids in mesh order (Party index i is live[i]); `held` must hold every candidate's
 /// shares in the client.hpp layout, 2 * k * channels elements for k readings. Every live gateway
 /// calls it with the same candidates. Throws on a bad message or a lost peer (the caller's attempt
-/// fails and is retried); errc::invalid_argument for a scheme that is not Shamir.
+/// fails and is retried); errc::invalid_argument for a scheme that is not Shamir. `forced_coin`
+/// is for tests only: it replaces the coin the gateways toss (soundness rests on nobody knowing
+/// the coin before the shares are fixed; a test shows a cheat built for a known coin passing).
 template <class Tr>
 [[nodiscard]] std::vector<RejectedClient> validate_shares(Party<Tr>& party, const SplitScheme& scheme,
                                                           std::span<const PartyId> live, const ContributorSet& candidates,
                                                           const std::map<ClientId, std::vector<Mersenne61>>& held,
                                                           std::size_t channels, bool squares,
-                                                          ValidationStats* stats = nullptr) {
+                                                          ValidationStats* stats = nullptr,
+                                                          const Prg::Seed* forced_coin = nullptr) {
   using namespace detail::validation;
   if (scheme.kind != SplitScheme::Kind::shamir)
     throw error(errc::invalid_argument, "validate_shares: only Shamir shares can be checked");
@@ -200,6 +203,7 @@ template <class Tr>
     for (const auto& c : coins) crypto_generichash_update(&st, c.data(), c.size());
     crypto_generichash_final(&st, coin.data(), coin.size());
   }
+  if (forced_coin) coin = *forced_coin;
 
   // This gateway's shares of each candidate, checked against the agreed counts.
   std::vector<const std::vector<Mersenne61>*> shares(candidates.size());
