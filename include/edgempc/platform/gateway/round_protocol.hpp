@@ -75,11 +75,11 @@
 #include "edgempc/core/fixed_point.hpp"
 #include "edgempc/core/mersenne61.hpp"
 #include "edgempc/core/prg.hpp"
-#include "edgempc/gc/field_range.hpp"
 #include "edgempc/gc/field_stats.hpp"
 #include "edgempc/party.hpp"
 #include "edgempc/platform/config.hpp"
 #include "edgempc/platform/enrolment.hpp"
+#include "edgempc/platform/gateway/circuit_pair.hpp"
 #include "edgempc/platform/gateway/validation.hpp"
 #include "edgempc/platform/round_report.hpp"
 #include "edgempc/sharing/shamir.hpp"
@@ -203,100 +203,6 @@ inline Gathered gather(const std::map<ClientId, std::vector<Mersenne61>>& held, 
       }
   }
   return g;
-}
-
-/// Hands `values` (this gateway's Shamir or additive shares) to the pair (a, b) of mesh indices
-/// as additive shares: a quorum Q containing a and b converts (Lagrange at 0), and each member of
-/// Q other than a and b splits its share at random between them. Returns a's or b's additive
-/// share there, nothing elsewhere.
-template <class Tr>
-std::optional<std::vector<Mersenne61>> share_to_pair(Party<Tr>& party, const GroupConfig& group, const RoundInput& in,
-                                                     PartyId a, PartyId b, std::span<const Mersenne61> values, Prg& prg) {
-  const PartyId me = party.id();
-  std::vector<PartyId> q{std::min(a, b), std::max(a, b)};
-  for (PartyId p = 0; p < in.live.size() && q.size() < group.quorum(); ++p)
-    if (p != a && p != b) q.push_back(p);
-  std::sort(q.begin(), q.end());
-  if (std::find(q.begin(), q.end(), me) == q.end()) return std::nullopt;
-  std::vector<PartyId> holders;
-  for (const PartyId p : q) holders.push_back(in.live[p]);
-  std::vector<Mersenne61> mine = group.scheme.to_additive(holders, in.self, values);
-  if (me != a && me != b) {
-    std::vector<Mersenne61> mask(mine.size());
-    batch::random_fill<Mersenne61>(prg, mask);
-    batch::sub<Mersenne61>(mine, mask, mine);
-    party.template send<Mersenne61>(a, mask);
-    party.template send<Mersenne61>(b, mine);
-    return std::nullopt;
-  }
-  for (const PartyId p : q) {
-    if (p == a || p == b) continue;
-    const auto part = party.template receive<Mersenne61>(p, mine.size());
-    batch::add<Mersenne61>(mine, part, mine);
-  }
-  return mine;
-}
-
-/// Readings per garbled range circuit: bounds the circuit's memory (about 240 gates per value).
-inline constexpr std::size_t range_chunk = 8192;
-
-/// Step 1c (see the header): the clients of `set` with a reading outside its channel's range,
-/// sorted, known at every live gateway. a garbles, b evaluates; both learn the bits, and a tells
-/// every other live gateway.
-template <class Tr>
-std::vector<ClientId> out_of_range_clients(Party<Tr>& party, const GroupConfig& group, const RoundInput& in,
-                                           const ContributorSet& set, PartyId a, PartyId b, Prg& prg) {
-  const std::size_t channels = group.channels.size(), m = in.live.size();
-  const PartyId me = party.id();
-  const Gathered g = gather(*in.held, set, channels);
-  std::vector<ClientId> out;
-  if (g.K == 0) return out;
-  const auto pair_shares = share_to_pair(party, group, in, a, b, g.values, prg);
-  if (me == a || me == b) {
-    // Per reading (channel-major), in range or not; then per client.
-    std::vector<bool> ok(channels * g.K, true);
-    for (std::size_t c = 0; c < channels; ++c) {
-      const auto& ch = group.channels[c];
-      const FixedPoint<Mersenne61> format(ch.frac_bits);
-      const gc::FieldRangeSpec spec{format.encode(ch.min).to_int(), format.encode(ch.max).to_int()};
-      for (std::size_t from = 0; from < g.K; from += range_chunk) {
-        const std::size_t n = std::min(range_chunk, g.K - from);
-        const auto bits = gc::two_party_field_range(party, prg, me == a ? b : a, me == a, spec,
-                                                    std::span<const Mersenne61>(*pair_shares).subspan(c * g.K + from, n),
-                                                    gc::Reveal::to_both);
-        if (!bits || bits->size() != n) throw error(errc::protocol_violation, "round: no range bits");
-        for (std::size_t i = 0; i < n; ++i) ok[c * g.K + from + i] = (*bits)[i];
-      }
-    }
-    std::size_t at = 0;
-    for (const auto& [client, k] : set) {
-      bool good = true;
-      for (std::uint32_t j = 0; j < k; ++j, ++at)
-        for (std::size_t c = 0; c < channels; ++c) good = good && ok[c * g.K + at];
-      if (!good) out.push_back(client);
-    }
-    if (me == a) {
-      std::vector<std::uint8_t> msg;
-      put_u32(msg, static_cast<std::uint32_t>(out.size()));
-      for (const ClientId c : out) put_u32(msg, c);
-      for (PartyId p = 0; p < m; ++p)
-        if (p != a && p != b) party.send_bytes(p, msg);
-    }
-    return out;
-  }
-  const auto bytes = party.receive_bytes(a);
-  Reader r(bytes);
-  const std::uint32_t n = r.u32();
-  if (n > set.size() || n > r.left() / 4) throw error(errc::malformed_message, "round: a bad out-of-range list");
-  for (std::uint32_t i = 0; i < n; ++i) {
-    out.push_back(r.u32());
-    const bool known = std::binary_search(set.begin(), set.end(), std::make_pair(out.back(), std::uint32_t{0}),
-                                          [](const auto& x, const auto& y) { return x.first < y.first; });
-    if (!known || (i > 0 && !(out[i - 1] < out[i])))
-      throw error(errc::malformed_message, "round: an out-of-range list not sorted or naming a client not in the round");
-  }
-  r.done();
-  return out;
 }
 
 /// The entries of `set` whose client is not in `drop` (sorted).
@@ -443,7 +349,8 @@ RoundReport run_round_protocol(Party<Tr>& party, const GroupConfig& group, const
     valid = without(valid, drop);
     report.rejected.insert(report.rejected.end(), bad.begin(), bad.end());
     // 1c. Range: only now, on consistent shares, so that any quorum converts to the same values.
-    const auto far = out_of_range_clients(party, group, in, valid, pair_a, pair_b, prg);
+    const Gathered candidates = gather(*in.held, valid, channels);
+    const auto far = out_of_range_clients(party, group, in.live, in.self, valid, candidates.values, pair_a, pair_b, prg);
     valid = without(valid, far);
     for (const ClientId c : far) report.rejected.push_back({c, Rejection::out_of_range});
     std::sort(report.rejected.begin(), report.rejected.end(), [](const auto& x, const auto& y) { return x.client < y.client; });
@@ -514,7 +421,7 @@ RoundReport run_round_protocol(Party<Tr>& party, const GroupConfig& group, const
   const auto& pol = group.policy;
   if ((pol.reveals(Statistic::minimum) || pol.reveals(Statistic::maximum) || pol.reveals(Statistic::alerts)) && K > 0) {
     const PartyId a = pair_a, b = pair_b;
-    const auto mine_additive = share_to_pair(party, group, in, a, b, values, prg);
+    const auto mine_additive = share_to_pair(party, group, in.live, in.self, a, b, values, prg);
     if (me == a || me == b) {
       const bool b_receives = std::find(recipients.begin(), recipients.end(), b) != recipients.end();
       for (std::size_t c = 0; c < channels; ++c) {
