@@ -7,12 +7,12 @@
 //
 // BM_round/<policy>/<rows>/<clients>/real_time: every client sends one submission per round
 //   carrying <rows> rows of the 2 channels (1: one reading per channel, 4 elements with the
-//   squares; 16: 16 per channel, 64 elements = submission_max_batch, the most a submission
-//   takes). <policy>: all_six reveals count, mean, variance, min, max and alerts; linear_only
+//   squares and 39 range bits, platform/reading_layout.hpp; 16: 16 per channel, 688 elements;
+//   linear_unchecked sends no range bits: 4 and 64 elements). <policy>: all_six reveals count, mean, variance, min, max and alerts; linear_only
 //   reveals count, mean and variance (no garbled circuit: the difference in finish_s is what
 //   min, max and alerts cost); linear_unchecked is linear_only with policy.validation = "off"
-//   (the difference in finish_s is what checking the devices costs: the masked consistency and
-//   square check, and the garbled range circuit over every reading). Everything is sealed before the gateways start (sealing is
+//   (the difference in finish_s is what checking the devices costs: the masked consistency,
+//   square and range-bit check). Everything is sealed before the gateways start (sealing is
 //   bench_submission's business). Round 0 is a warm-up, reported apart as cold_*: on first
 //   contact each gateway derives every client's crypto_box key (one X25519 each). Each
 //   iteration is one later round:
@@ -416,8 +416,8 @@ void BM_round(benchmark::State& state, bool all_six, bool validate = true) {
   state.counters["cold_ingest_s"] = cold_ingest;
   state.counters["cold_finish_s"] = cold_finish;
 }
-// 16 rows of 2 channels with their squares fill submission_max_batch (64 elements). The
-// policy with all six statistics runs single-reading fleets only: its finish is a garbled
+// 16 rows of 2 channels with their squares and range bits: 688 elements of the 1,000 a
+// submission takes. The policy with all six statistics runs single-reading fleets only: its finish is a garbled
 // circuit over every reading (about 20 KB of circuit per reading while it is built, 2.6 s for
 // the 16,384 readings per channel of 1,024 batching clients), while ingestion, what batching
 // is about, does not depend on the policy.
@@ -520,7 +520,8 @@ void BM_ingest_reference(benchmark::State& state) {
   const auto rows = static_cast<std::size_t>(state.range(0));
   const auto clients = static_cast<std::size_t>(state.range(1));
   const std::size_t readings = rows * n_channels;
-  const std::size_t size = submission_size<Mersenne61>(2 * readings);
+  std::vector<KeyPair> unused;
+  const std::size_t size = submission_size<Mersenne61>(rows * ReadingLayout(make_group(unused, std::chrono::seconds(1))).row_elements());
   std::vector<std::unique_ptr<AckServer>> servers;
   GroupConfig group;
   for (PartyId g = 0; g < n_gateways; ++g) {

@@ -6,6 +6,8 @@
 //  - BM_split_additive_3: encode one reading and split it into 3 additive shares (target <= 1 us);
 //  - BM_split_shamir_3: the same with Shamir t = 1, n = 3;
 //  - BM_split_seal_3: make_submissions for one reading and 3 gateways (target <= 5 us);
+//  - BM_device_seal_validated: DeviceClient::seal of one validated 16-bit reading for 3
+//    gateways (Shamir, X^2 and 16 range bits; target <= 3 us, issue 13);
 //  - BM_open_single: a gateway opens 1024 single-reading submissions from 1024 enrolled
 //    clients (target >= 100,000/s); BM_open_batch64: 64-reading batches, items = readings
 //    (target >= 1,000,000 readings/s). Both include resetting the 1024 replay entries once per
@@ -102,6 +104,34 @@ void BM_split_seal_3(benchmark::State& state) {
   state.counters["bytes_per_submission"] = static_cast<double>(bytes);
 }
 BENCHMARK(BM_split_seal_3)->Arg(1024);
+
+// One validated 16-bit reading, as a device of a group sends it (DeviceClient::seal: encode, X^2,
+// 16 range bits, Shamir t = 1 of 3, seal for each gateway): the figure issue 13 asks for.
+void BM_device_seal_validated(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  auto prg = bench_prg();
+  GroupConfig g;
+  g.scheme = SplitScheme::shamir(1, 3);
+  const auto gateways = gateway_keys(3);
+  for (PartyId i = 0; i < 3; ++i)
+    g.gateways.push_back({i, "127.0.0.1", static_cast<std::uint16_t>(1 + 2 * i), static_cast<std::uint16_t>(2 + 2 * i), gateways[i]});
+  g.channels = {{"level", 0, 0.0, 65535.0, std::nullopt}};  // D = 65535: 16 range bits
+  g.policy.recipients = {0};
+  DeviceClient device(g, 0, key(0));
+  std::uint32_t seq = 0;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::array<double, 1> reading{static_cast<double>((i * 7919) % 65536)};
+      auto messages = device.seal(prg, 1, seq++, reading);
+      bytes = messages[0].size();
+      benchmark::DoNotOptimize(messages.data());
+    }
+  }
+  finish(state, n);
+  state.counters["bytes_per_gateway"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_device_seal_validated)->Arg(1024);
 
 // 1024 clients enrolled at one gateway, each with one sealed submission of `count` elements.
 struct Ingest {

@@ -3,8 +3,10 @@
 // threads over LocalNetwork (no TCP, no store: the protocol's own cost).
 //
 // BM_validate_shares/<clients>/real_time: 3 gateways (Shamir t = 1) run validate_shares
-// (platform/gateway/validation.hpp: coin, one masked exchange, consistency and squares) over
-// <clients> honest devices of one reading of 2 channels each. Counters: ns_per_reading (wall
+// (platform/gateway/validation.hpp: committed coin, one masked exchange, consistency, squares
+// and range bits) over <clients> honest devices of one reading of 2 channels each, encoded by
+// the device path (temperature [-40, 125] and humidity [0, 100] at 12 fraction bits: 20 and
+// 19 range bits, 43 elements per device). Counters: ns_per_reading (wall
 // time per reading, all three gateways on this machine's cores), bytes_per_gateway (what one
 // gateway sends in all). Beside it, BM_validate_reference/<clients>: the same arithmetic a
 // gateway must do anyway to read the shares once (one dot product over every element), in one
@@ -17,6 +19,7 @@
 #include <edgempc/gc/field_range.hpp>
 #include <edgempc/gc/field_stats.hpp>
 #include <edgempc/net/local_network.hpp>
+#include <edgempc/platform/device/client.hpp>
 #include <edgempc/platform/gateway/validation.hpp>
 #include <edgempc/sharing/shamir.hpp>
 
@@ -37,16 +40,28 @@ Prg bench_prg(std::uint8_t tag) {
 
 using Held = std::map<ClientId, std::vector<Mersenne61>>;
 
-/// Per gateway: every client's shares of one reading of 2 channels and their exact squares.
+/// The channels of bench_round and the tests, Shamir t = 1 of 3, devices validated.
+GroupConfig bench_group() {
+  GroupConfig g;
+  g.scheme = SplitScheme::shamir(1, 3);
+  for (PartyId i = 0; i < 3; ++i)
+    g.gateways.push_back({i, "127.0.0.1", static_cast<std::uint16_t>(1 + 2 * i), static_cast<std::uint16_t>(2 + 2 * i), PublicKey{}});
+  g.channels = {{"temperature", 12, -40.0, 125.0, 30.0}, {"humidity", 12, 0.0, 100.0, std::nullopt}};
+  g.policy.recipients = {0};
+  return g;
+}
+
+/// Per gateway: every client's shares of one reading of 2 channels, as the device sends them
+/// (values, exact squares, range bits).
 std::vector<Held> fleet(std::size_t clients) {
   Prg prg = bench_prg(1);
   const Shamir shamir(3, 1);
+  const GroupConfig g = bench_group();
   std::vector<Held> held(3);
   for (ClientId c = 0; c < clients; ++c) {
-    std::vector<Mersenne61> s(4);
-    s[0] = Mersenne61::from_int(static_cast<std::int64_t>(prg.next_u64() % 500000));
-    s[1] = Mersenne61::from_int(static_cast<std::int64_t>(prg.next_u64() % 400000));
-    s[2] = s[0] * s[0], s[3] = s[1] * s[1];
+    const std::array<double, 2> reading{-40.0 + static_cast<double>(prg.next_u64() % 165000) / 1000.0,
+                                        static_cast<double>(prg.next_u64() % 100000) / 1000.0};
+    const auto s = encode_channel_readings(g, reading);
     const auto shares = shamir.share(prg, s);
     for (PartyId p = 0; p < 3; ++p) held[p][c] = shares[p];
   }
@@ -59,6 +74,7 @@ void BM_validate_shares(benchmark::State& state) {
   ContributorSet candidates;
   for (ClientId c = 0; c < clients; ++c) candidates.emplace_back(c, 1);
   const std::vector<PartyId> live{0, 1, 2};
+  const ReadingLayout layout(bench_group());
   std::uint64_t sent = 0;
   for (auto _ : state) {
     auto ts = make_local_network(3);
@@ -67,11 +83,13 @@ void BM_validate_shares(benchmark::State& state) {
     for (PartyId me = 0; me < 3; ++me)
       threads.emplace_back([&, me] {
         Party party(*ts[me], std::chrono::seconds(60));
-        rejected[me] = validate_shares(party, SplitScheme::shamir(1, 3), live, candidates, held[me], 2, true).size();
+        rejected[me] = validate_shares(party, SplitScheme::shamir(1, 3), live, candidates, held[me], layout, true).size();
       });
     for (auto& t : threads) t.join();
     if (rejected[0] != 0) state.SkipWithError("an honest device was rejected");
-    sent = 2 * 64 + 2 * 8 * 2;  // gateway 0, the most: seeds (coin + pair seed) and 2 values to each peer
+    // Gateway 0, the most: to each peer a commitment, its coin part and pair seed, and 3 values
+    // (one consistency row, the square, the range).
+    sent = 2 * 32 + 2 * 64 + 2 * 8 * 3;
   }
   const double readings = static_cast<double>(clients) * 2;
   state.counters["ns_per_reading"] =
@@ -83,7 +101,7 @@ void BM_validate_shares(benchmark::State& state) {
 void BM_validate_reference(benchmark::State& state) {
   const auto clients = static_cast<std::size_t>(state.range(0));
   const auto held = fleet(clients);
-  std::vector<Mersenne61> rho(4);
+  std::vector<Mersenne61> rho(held[0].begin()->second.size());
   Prg prg = bench_prg(2);
   batch::random_fill<Mersenne61>(prg, rho);
   for (auto _ : state) {

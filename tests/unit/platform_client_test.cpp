@@ -10,6 +10,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <bit>
 #include <cmath>
 
 #include "protocol_harness.hpp"
@@ -35,12 +36,75 @@ GroupConfig small_group(std::vector<KeyPair>& keys, std::size_t n = 3) {
 
 }  // namespace
 
-TEST_CASE("encode_channel_readings lays out values then their exact squares, each channel in its own format", "[platform]") {
+TEST_CASE("range bits: every value from 0 to D decomposes into bits whose weights add up to it, and no bits exceed D",
+          "[platform]") {
+  Prg prg = test::seeded(17);
+  std::vector<std::uint64_t> spans{0, 1, 2, 3, 4, 5, 7, 8, 9, 100, 255, 256, 1000, 4095, 4096, 4097};
+  for (int i = 0; i < 20; ++i) spans.push_back(prg.next_u64() % (std::uint64_t{1} << 40));
+  spans.push_back((std::uint64_t{1} << 40) - 1);
+  for (const std::uint64_t d : spans) {
+    CAPTURE(d);
+    ChannelRange r;
+    r.span = d;
+    r.bits = static_cast<std::uint32_t>(std::bit_width(d));
+    r.top_weight = r.bits ? d - ((std::uint64_t{1} << (r.bits - 1)) - 1) : 0;
+    std::uint64_t total = 0;
+    for (std::uint32_t j = 0; j < r.bits; ++j) total += r.weight(j);
+    CHECK(total == d);  // all bits set: exactly D, so any bits stay within [0, D]
+    std::vector<std::uint64_t> values;
+    if (d <= 4097)
+      for (std::uint64_t v = 0; v <= d; ++v) values.push_back(v);
+    else
+      for (std::uint64_t v : {std::uint64_t{0}, std::uint64_t{1}, d / 2, d - 1, d, (std::uint64_t{1} << (r.bits - 1)) - 1,
+                              std::uint64_t{1} << (r.bits - 1)})
+        values.push_back(v);
+    for (int i = 0; i < 200 && d > 4097; ++i) values.push_back(prg.next_u64() % (d + 1));
+    std::vector<std::uint64_t> bits(64, 9);
+    for (const std::uint64_t v : values) {
+      r.decompose(v, std::span(bits).first(r.bits));
+      std::uint64_t sum = 0;
+      bool all_bits = true;
+      for (std::uint32_t j = 0; j < r.bits; ++j) sum += r.weight(j) * bits[j], all_bits = all_bits && bits[j] <= 1;
+      if (sum != v || !all_bits) FAIL_CHECK("v = " << v << " decomposes to " << sum);
+    }
+  }
+  // From a channel: [-40, 125] at 12 fraction bits is [-163840, 512000], D = 675840, 20 bits.
+  const ChannelRange t = ChannelRange::of({"t", 12, -40.0, 125.0, std::nullopt});
+  CHECK(t.lo == -163840);
+  CHECK(t.span == 675840);
+  CHECK(t.bits == 20);
+  CHECK(ChannelRange::of({"c", 0, 5.0, 5.0, std::nullopt}).bits == 0);
+  CHECK_THROWS_MATCHES(ChannelRange::of({"w", 0, 0.0, 1.0e13, std::nullopt}), error, test::has_code(errc::invalid_argument));
+}
+
+TEST_CASE("encode_channel_readings lays out values, their exact squares and range bits, each channel in its own format",
+          "[platform]") {
   std::vector<KeyPair> keys;
   const GroupConfig g = small_group(keys);
   const std::vector<double> rows{21.5, 40.25, -3.0, 99.0};  // two rows of (temperature, humidity)
   const auto e = encode_channel_readings(g, rows);
-  REQUIRE(e.size() == 8);
+  const ReadingLayout layout(g);
+  REQUIRE(layout.ranged());
+  REQUIRE(layout.row_bits() == 20 + 19);  // D = 165 * 2^12 and 100 * 2^12
+  REQUIRE(layout.row_elements() == 4 + 39);
+  REQUIRE(e.size() == 2 * 43);
+  CHECK(layout.rows(e.size()) == 2);
+  CHECK(layout.rows(e.size() - 1) == 0);
+  // The range bits of each reading, after the squares: bits, adding up to X - lo.
+  for (std::size_t i = 0; i < 4; ++i) {
+    const ChannelRange& r = layout.range(i % 2);
+    Mersenne61 sum = Mersenne61::from_int(r.lo);
+    for (std::uint32_t j = 0; j < r.bits; ++j) {
+      const Mersenne61 b = e[8 + (i / 2) * layout.row_bits() + layout.bit_offset(i % 2) + j];
+      CHECK((b == Mersenne61::zero() || b == Mersenne61::one()));
+      sum = sum + Mersenne61::from_uint(r.weight(j)) * b;
+    }
+    CHECK(sum == e[i]);
+  }
+  // Without validation, no bits.
+  GroupConfig off = g;
+  off.policy.validation = Validation::off;
+  CHECK(encode_channel_readings(off, rows).size() == 8);
   const FixedPoint<Mersenne61> t(12), h(12);
   CHECK(e[0] == t.encode(21.5));
   CHECK(e[1] == h.encode(40.25));
@@ -53,7 +117,8 @@ TEST_CASE("encode_channel_readings lays out values then their exact squares, eac
 
   CHECK_THROWS_MATCHES(encode_channel_readings(g, std::vector<double>{1.0}), error, test::has_code(errc::size_mismatch));
   CHECK_THROWS_MATCHES(encode_channel_readings(g, std::vector<double>{}), error, test::has_code(errc::size_mismatch));
-  CHECK_THROWS_MATCHES(encode_channel_readings(g, std::vector<double>(34, 1.0)), error, test::has_code(errc::size_mismatch));
+  CHECK_NOTHROW(encode_channel_readings(g, std::vector<double>(46, 1.0)));  // 23 rows of 43 fit 1,000
+  CHECK_THROWS_MATCHES(encode_channel_readings(g, std::vector<double>(48, 1.0)), error, test::has_code(errc::size_mismatch));
   CHECK_THROWS_MATCHES(encode_channel_readings(g, std::vector<double>{126.0, 50.0}), error, test::has_code(errc::out_of_range));
   CHECK_THROWS_MATCHES(encode_channel_readings(g, std::vector<double>{20.0, -0.5}), error, test::has_code(errc::out_of_range));
   CHECK_THROWS_MATCHES(encode_channel_readings(g, std::vector<double>{std::nan(""), 50.0}), error,
@@ -78,8 +143,8 @@ TEST_CASE("DeviceClient's sealed shares open at each gateway and reconstruct to 
     const auto h = opener.open_into<Mersenne61>(sealed[i], shares[i]);
     CHECK(h.client == 5);
     CHECK(h.round == 2);
-    REQUIRE(h.count == 8);
-    shares[i].resize(8);
+    REQUIRE(h.count == 86);  // 2 rows of 43: values, squares, range bits
+    shares[i].resize(86);
   }
   const Shamir shamir(3, 1);
   const std::vector<PartyId> holders{0, 1, 2};

@@ -388,12 +388,13 @@ TEST_CASE("a round report as one line of JSON", "[platform]") {
 namespace {
 
 /// How a cheating device of the tests misbehaves.
-enum class Cheat { inconsistent, bad_square, over_quota, square_and_inconsistent, too_high, too_low };
+enum class Cheat { inconsistent, bad_square, over_quota, square_and_inconsistent, too_high, too_low, fake_bits };
 
 /// Makes client c of `f` a cheater: it keeps its honest reading as the plaintext, so the expected
 /// statistics are those of the other clients.
 void cheat(const GroupConfig& g, Fleet& f, ClientId c, Cheat how, std::uint64_t salt) {
   const std::size_t channels = g.channels.size(), n = f.held.size();
+  const ReadingLayout layout(g);
   const auto delta = Mersenne61::from_int(static_cast<std::int64_t>(1 + salt % 1000));
   switch (how) {
     case Cheat::inconsistent:  // one gateway's share of one value is off the polynomial
@@ -402,12 +403,20 @@ void cheat(const GroupConfig& g, Fleet& f, ClientId c, Cheat how, std::uint64_t 
     case Cheat::bad_square:  // a consistent sharing of x^2 + delta: only the square check sees it
       for (auto& held : f.held) held[c][channels + salt % channels] += delta;
       break;
-    case Cheat::over_quota:  // the same reading twice
+    case Cheat::over_quota:  // the same reading twice: values twice, squares twice, bits twice
       for (auto& held : f.held) {
         auto& e = held[c];
+        const auto part = [&](std::size_t from, std::size_t len) {
+          return std::vector<Mersenne61>(e.begin() + static_cast<std::ptrdiff_t>(from),
+                                         e.begin() + static_cast<std::ptrdiff_t>(from + len));
+        };
         std::vector<Mersenne61> two;
-        for (int half = 0; half < 2; ++half)
-          for (int copy = 0; copy < 2; ++copy) two.insert(two.end(), e.begin() + half * channels, e.begin() + (half + 1) * channels);
+        for (const auto& [from, len] : {std::pair{std::size_t{0}, channels}, std::pair{channels, channels},
+                                        std::pair{2 * channels, layout.row_bits()}})
+          for (int copy = 0; copy < 2; ++copy) {
+            const auto p = part(from, len);
+            two.insert(two.end(), p.begin(), p.end());
+          }
         e = std::move(two);
       }
       break;
@@ -416,14 +425,31 @@ void cheat(const GroupConfig& g, Fleet& f, ClientId c, Cheat how, std::uint64_t 
       f.held[n - 1][c][0] += delta;
       break;
     case Cheat::too_high:
-    case Cheat::too_low: {  // a well-formed sharing (consistent, exact square) of a value out of range
-      const std::int64_t far = how == Cheat::too_high ? 1000000000 + static_cast<std::int64_t>(salt)
-                                                      : -(std::int64_t{1} << 40) - static_cast<std::int64_t>(salt);
+    case Cheat::too_low:
+    case Cheat::fake_bits: {
+      // A well-formed sharing (consistent, exact square) of a value out of range. too_high and
+      // too_low: far out, with the range bits of an in-range value (they do not add up to it);
+      // fake_bits: just above the range, with "bits" that add up to it, one of them not a bit.
       const std::size_t ch = salt % channels;
-      std::vector<Mersenne61> secrets(2 * channels);
+      const ChannelRange range = layout.range(ch);
+      const std::int64_t hi = range.lo + static_cast<std::int64_t>(range.span);
+      const std::int64_t far = how == Cheat::too_high  ? 1000000000 + static_cast<std::int64_t>(salt)
+                               : how == Cheat::too_low ? -(std::int64_t{1} << 40) - static_cast<std::int64_t>(salt)
+                                                       : hi + 1 + static_cast<std::int64_t>(salt % 7);
+      std::vector<Mersenne61> secrets(layout.row_elements());
+      std::vector<std::uint64_t> bits(64);
       for (std::size_t k = 0; k < channels; ++k) {
-        secrets[k] = k == ch ? Mersenne61::from_int(far) : Mersenne61::from_int(100);
+        const ChannelRange& r = layout.range(k);
+        const std::int64_t in_range = r.lo + static_cast<std::int64_t>(r.span / 3);
+        secrets[k] = Mersenne61::from_int(k == ch ? far : in_range);
         secrets[channels + k] = secrets[k] * secrets[k];
+        r.decompose(static_cast<std::uint64_t>(in_range - r.lo), std::span(bits).first(r.bits));
+        if (k == ch && how == Cheat::fake_bits) {  // all ones add up to D; the lowest takes the rest
+          std::fill_n(bits.begin(), r.bits, 1);
+          bits[0] = 1 + static_cast<std::uint64_t>(far - hi);
+        }
+        for (std::uint32_t j = 0; j < r.bits; ++j)
+          secrets[2 * channels + layout.bit_offset(k) + j] = Mersenne61::from_int(static_cast<std::int64_t>(bits[j]));
       }
       auto prg = test::seeded(static_cast<std::uint8_t>(salt));
       const auto shares = Shamir(n, g.scheme.threshold).share(prg, secrets);
@@ -438,7 +464,8 @@ Rejection expected_reason(Cheat how) {
     case Cheat::over_quota: return Rejection::over_quota;
     case Cheat::bad_square: return Rejection::bad_square;
     case Cheat::too_high:
-    case Cheat::too_low: return Rejection::out_of_range;
+    case Cheat::too_low:
+    case Cheat::fake_bits: return Rejection::out_of_range;
     default: return Rejection::inconsistent_shares;
   }
 }
@@ -459,7 +486,8 @@ TEST_CASE("malicious devices: every kind of invalid submission is left out and n
                                               {3, Cheat::inconsistent},  {9, Cheat::bad_square},
                                               {10, Cheat::bad_square},   {17, Cheat::over_quota},
                                               {29, Cheat::square_and_inconsistent}, {5, Cheat::too_high},
-                                              {6, Cheat::too_low},       {21, Cheat::too_high}};
+                                              {6, Cheat::too_low},       {21, Cheat::too_high},
+                                              {24, Cheat::fake_bits}};
     std::uint64_t salt = 0;
     std::vector<RejectedClient> expected;
     for (const auto& [c, how] : cheaters) {
@@ -522,18 +550,21 @@ TEST_CASE("malicious devices: a wrong square is caught with 2t + 1 live gateways
 
 TEST_CASE("malicious devices: out of range high and low is caught with any quorum, t + 1 live gateways included",
           "[platform]") {
+  // 2t + 1 live: the range bits; fewer: the garbled range circuit (round_protocol.hpp step 1c).
   const auto g = make_group(5, 2, {1}, 1);
   auto f = make_fleet(g, 12, 46);
   cheat(g, f, 3, Cheat::too_high, 0);
   cheat(g, f, 7, Cheat::too_low, 1);
-  const std::vector<RejectedClient> expected{{3, Rejection::out_of_range}, {7, Rejection::out_of_range}};
+  cheat(g, f, 9, Cheat::fake_bits, 2);
+  const std::vector<RejectedClient> expected{
+      {3, Rejection::out_of_range}, {7, Rejection::out_of_range}, {9, Rejection::out_of_range}};
   for (const std::vector<PartyId>& live : {std::vector<PartyId>{0, 1, 2, 3, 4}, {1, 2, 4}, {0, 1, 3, 4}}) {
     CAPTURE(live);
     const auto a = attempt(g, f, live);
     for (PartyId p = 0; p < live.size(); ++p) {
       REQUIRE(a.report[p]);
       CHECK(a.report[p]->rejected == expected);
-      check_published(g, f, everyone_but(12, {3, 7}), *a.report[p], g.policy.is_recipient(live[p]));
+      check_published(g, f, everyone_but(12, {3, 7, 9}), *a.report[p], g.policy.is_recipient(live[p]));
     }
   }
 }
@@ -586,7 +617,8 @@ std::vector<std::vector<RejectedClient>> validate_all(const SplitScheme& scheme,
                                                       const std::vector<Held>& held, std::size_t channels, bool squares,
                                                       std::vector<ValidationStats>& stats) {
   const std::size_t m = live.size();
-  const ContributorSet candidates = held_set(held[live[0]], channels);
+  const ReadingLayout layout(channels);
+  const ContributorSet candidates = held_set(held[live[0]], layout);
   auto ts = make_local_network(m);
   std::vector<std::vector<RejectedClient>> got(m);
   stats.assign(m, {});
@@ -594,7 +626,7 @@ std::vector<std::vector<RejectedClient>> validate_all(const SplitScheme& scheme,
   for (PartyId me = 0; me < m; ++me)
     threads.emplace_back([&, me] {
       Party party(*ts[me], std::chrono::milliseconds(20000));
-      got[me] = validate_shares(party, scheme, live, candidates, held[live[me]], channels, squares, &stats[me]);
+      got[me] = validate_shares(party, scheme, live, candidates, held[live[me]], layout, squares, &stats[me]);
     });
   for (auto& t : threads) t.join();
   return got;
@@ -665,10 +697,11 @@ TEST_CASE("validate_shares: refuses additive schemes and bad seed messages", "[p
   auto ts = make_local_network(2);
   Party party(*ts[0], std::chrono::milliseconds(300));
   const std::vector<PartyId> live{0, 1};
-  CHECK_THROWS_MATCHES(validate_shares(party, SplitScheme::additive(2), live, held_set(f.held[0], 2), f.held[0], 2, true), error,
-                       test::has_code(errc::invalid_argument));
+  const ReadingLayout layout(g);
+  CHECK_THROWS_MATCHES(validate_shares(party, SplitScheme::additive(2), live, held_set(f.held[0], layout), f.held[0], layout, true),
+                       error, test::has_code(errc::invalid_argument));
   // t = 1 with two live gateways: nothing can be checked, nothing is sent.
-  CHECK(validate_shares(party, SplitScheme::shamir(1, 3), live, held_set(f.held[0], 2), f.held[0], 2, true).empty());
+  CHECK(validate_shares(party, SplitScheme::shamir(1, 3), live, held_set(f.held[0], layout), f.held[0], layout, true).empty());
   // A peer that sends a short seed message.
   auto ts3 = make_local_network(3);
   std::thread bad([&] {
@@ -676,9 +709,28 @@ TEST_CASE("validate_shares: refuses additive schemes and bad seed messages", "[p
     p1.send_bytes(0, std::vector<std::uint8_t>(5, 0));
   });
   Party p0(*ts3[0], std::chrono::milliseconds(300));
-  CHECK_THROWS_MATCHES(validate_shares(p0, g.scheme, std::vector<PartyId>{0, 1, 2}, held_set(f.held[0], 2), f.held[0], 2, true),
+  CHECK_THROWS_MATCHES(validate_shares(p0, g.scheme, std::vector<PartyId>{0, 1, 2}, held_set(f.held[0], layout), f.held[0], layout, true),
                        error, test::has_code(errc::malformed_message));
   bad.join();
+  // A peer whose coin does not match its commitment.
+  auto ts4 = make_local_network(3);
+  std::thread liar([&] {
+    Party p1(*ts4[1], std::chrono::milliseconds(300));
+    p1.send_bytes(0, std::vector<std::uint8_t>(32, 1));  // a commitment
+    p1.send_bytes(0, std::vector<std::uint8_t>(32, 2));  // a coin part that is not its opening
+  });
+  std::thread honest([&] {  // gateway 2 commits and opens properly (its seeds to 0 and 1)
+    Party p2(*ts4[2], std::chrono::milliseconds(300));
+    Prg::Seed part{};
+    const auto c = platform::detail::validation::commit(part);
+    p2.send_bytes(0, std::span<const std::uint8_t>(c));
+    p2.send_bytes(0, std::span<const std::uint8_t>(part));
+  });
+  Party q0(*ts4[0], std::chrono::milliseconds(300));
+  CHECK_THROWS_MATCHES(validate_shares(q0, g.scheme, std::vector<PartyId>{0, 1, 2}, held_set(f.held[0], layout), f.held[0], layout, true),
+                       error, test::has_code(errc::protocol_violation));
+  liar.join();
+  honest.join();
 }
 
 TEST_CASE("a round report keeps its rejected devices, in JSON and in the binary form (version 1 still reads)", "[platform]") {
@@ -781,7 +833,7 @@ TEST_CASE("validate_shares: soundness rests on the coin, so a cheat built for a 
     for (PartyId me = 0; me < 3; ++me)
       threads.emplace_back([&, me] {
         Party party(*ts[me], std::chrono::milliseconds(20000));
-        got[me] = validate_shares(party, SplitScheme::shamir(1, 3), live, candidates, held[me], 2, false, nullptr, coin);
+        got[me] = validate_shares(party, SplitScheme::shamir(1, 3), live, candidates, held[me], ReadingLayout(2), false, nullptr, coin);
       });
     for (auto& t : threads) t.join();
     CHECK(got[1] == got[0]);
@@ -795,4 +847,34 @@ TEST_CASE("validate_shares: soundness rests on the coin, so a cheat built for a 
     CHECK(run(&other) == std::vector<RejectedClient>{{0, Rejection::inconsistent_shares}});
   }
   CHECK(run(nullptr) == std::vector<RejectedClient>{{0, Rejection::inconsistent_shares}});  // the tossed coin
+}
+
+TEST_CASE("validate_shares: under any forced coin each kind of invalid share is caught with its reason", "[platform]") {
+  // The checks are exact identities on the shares, so a cheat not built for the coin fails under
+  // every coin: here several forced coins and the tossed one, for each kind, one cheater among
+  // honest devices whose readings carry range bits.
+  const auto g = make_group(3, 1, {0}, 1);
+  const ReadingLayout layout(g);
+  const std::vector<PartyId> live{0, 1, 2};
+  std::uint64_t salt = 3;
+  for (const Cheat how : {Cheat::inconsistent, Cheat::bad_square, Cheat::too_high, Cheat::too_low, Cheat::fake_bits}) {
+    auto f = make_fleet(g, 9, 92);
+    cheat(g, f, 5, how, salt++);
+    const ContributorSet candidates = held_set(f.held[0], layout);
+    for (int k = 0; k <= 4; ++k) {
+      CAPTURE(static_cast<int>(how), k);
+      Prg::Seed coin{};
+      coin[0] = static_cast<std::uint8_t>(k);
+      auto ts = make_local_network(3);
+      std::vector<std::vector<RejectedClient>> got(3);
+      std::vector<std::thread> threads;
+      for (PartyId me = 0; me < 3; ++me)
+        threads.emplace_back([&, me] {
+          Party party(*ts[me], std::chrono::milliseconds(20000));
+          got[me] = validate_shares(party, g.scheme, live, candidates, f.held[me], layout, true, nullptr, k < 4 ? &coin : nullptr);
+        });
+      for (auto& t : threads) t.join();
+      for (PartyId me = 0; me < 3; ++me) CHECK(got[me] == std::vector<RejectedClient>{{5, expected_reason(how)}});
+    }
+  }
 }

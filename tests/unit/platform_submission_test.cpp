@@ -298,10 +298,10 @@ TEST_CASE("submission: truncated and malformed messages are rejected", "[platfor
       CHECK(e.code() == (boundary ? errc::authentication_failed : errc::malformed_message));
     }
   }
-  auto longer = m;
-  longer.resize(m.size() + 8);
+  auto longer = m;  // a length that says one element more than a submission may carry
+  longer.resize(m.size() + 8 * (edgempc::platform::submission_max_batch + 1 - x.size()));
   CHECK_THROWS_MATCHES(group.openers[0].open<Mersenne61>(longer), error, has_code(errc::malformed_message));
-  std::vector<Mersenne61> too_many(65);
+  std::vector<Mersenne61> too_many(edgempc::platform::submission_max_batch + 1);
   CHECK_THROWS_MATCHES(sealer.seal<Mersenne61>(0, 1, 1, too_many), error, has_code(errc::invalid_argument));
   CHECK_THROWS_MATCHES(sealer.seal<Mersenne61>(0, 1, 1, std::span<const Mersenne61>()), error,
                        has_code(errc::invalid_argument));

@@ -16,7 +16,7 @@
 //   12      16          Poly1305 tag (crypto_box_MACBYTES)
 //   28      8 * count   the shares, XSalsa20-encrypted: wire::encode of `count` elements
 //
-// count (1 to max_batch = 64) follows from the length: count = (size - 28) / T::byte_width.
+// count (1 to max_batch = 1000) follows from the length: count = (size - 28) / T::byte_width.
 // A single reading is 36 bytes (<= 48), a batch of 64 is 540 bytes (8.44 bytes per reading).
 //
 // No nonce is sent: both sides derive it (24 bytes) from what the message already says,
@@ -90,8 +90,9 @@ concept SubmissionDomain = Domain<T> && requires { detail::submission_domain_tag
 inline constexpr std::size_t submission_header_size = 12;
 inline constexpr std::size_t submission_mac_size = crypto_box_MACBYTES;
 inline constexpr std::size_t submission_overhead = submission_header_size + submission_mac_size;
-/// The most elements one submission carries: bounds the gateway's work per message.
-inline constexpr std::size_t submission_max_batch = 64;
+/// The most elements one submission carries: bounds the gateway's work per message (8 KiB of
+/// shares). A row of 32 channels with their squares and 21 range bits each (736) fits.
+inline constexpr std::size_t submission_max_batch = 1000;
 
 /// Bytes on the wire of a submission of `count` elements of T.
 template <SubmissionDomain T>

@@ -15,11 +15,11 @@
 // k readings of C channels given reading-major (readings[j * C + c] is reading j of channel c),
 // are
 //
-//   elements = [X_i = enc_c(readings[i]) for i < kC] ++ [X_i * X_i for i < kC]
+//   elements = [X_i = enc_c(readings[i]) for i < kC] ++ [X_i * X_i for i < kC] ++ [range bits]
 //
-// so one submission carries 2kC elements (kC <= submission_max_batch / 2), the layout the
-// gateways expect (platform/gateway/round_protocol.hpp). GroupConfig::validate bounds each
-// channel so that X^2 and sums of 2^20 of them fit the field.
+// with the range bits of each reading (X - enc(min) in its channel's range bits) when the group's
+// policy.validation is required: platform/reading_layout.hpp has the layout, the bits and why.
+// GroupConfig::validate bounds each channel so that X^2 and sums of 2^20 of them fit the field.
 //
 // Nonces. A submission's nonce derives from (gateway, client, round, seq): (round, seq) must
 // increase from call to call, across restarts too (platform/device/seal_sequence.hpp keeps it
@@ -40,6 +40,7 @@
 #include "edgempc/core/sodium.hpp"
 #include "edgempc/error.hpp"
 #include "edgempc/platform/config.hpp"
+#include "edgempc/platform/reading_layout.hpp"
 #include "edgempc/platform/split_scheme.hpp"
 #include "edgempc/platform/submission.hpp"
 
@@ -66,19 +67,24 @@ template <SubmissionDomain T>
   return out;
 }
 
-/// The elements one device shares for `readings` (layout above). errc::size_mismatch if the
-/// count is not a whole number of rows of C channels or exceeds the batch limit;
-/// errc::out_of_range for a reading outside its channel's [min, max]; errc::invalid_argument for
-/// NaN.
+/// The elements one device shares for `readings` (platform/reading_layout.hpp: values, squares,
+/// then each row's range bits if the group's policy.validation is required). errc::size_mismatch
+/// if the count is not a whole number of rows of C channels or the elements exceed
+/// submission_max_batch; errc::out_of_range for a reading outside its channel's [min, max];
+/// errc::invalid_argument for NaN.
 [[nodiscard]] inline std::vector<Mersenne61> encode_channel_readings(const GroupConfig& group,
                                                                      std::span<const double> readings) {
+  const ReadingLayout layout(group);
   const std::size_t c = group.channels.size();
-  if (c == 0 || readings.empty() || readings.size() % c != 0 || 2 * readings.size() > submission_max_batch)
+  const std::size_t rows = c ? readings.size() / c : 0;
+  if (c == 0 || readings.empty() || readings.size() % c != 0 || rows * layout.row_elements() > submission_max_batch)
     throw error(errc::size_mismatch, "encode_channel_readings: " + std::to_string(readings.size()) +
                                          " readings for " + std::to_string(c) + " channels (whole rows, at most " +
-                                         std::to_string(submission_max_batch / 2) + " readings)");
-  std::vector<Mersenne61> out(2 * readings.size());
-  for (std::size_t i = 0; i < readings.size(); ++i) {
+                                         std::to_string(submission_max_batch / layout.row_elements()) + " rows)");
+  std::vector<Mersenne61> out(rows * layout.row_elements());
+  std::vector<std::uint64_t> bits(64);
+  const std::size_t n = readings.size();
+  for (std::size_t i = 0; i < n; ++i) {
     const ChannelConfig& ch = group.channels[i % c];
     const double x = readings[i];
     if (std::isnan(x)) throw error(errc::invalid_argument, "encode_channel_readings: NaN on channel " + ch.name);
@@ -87,8 +93,16 @@ template <SubmissionDomain T>
                                           std::to_string(ch.min) + ", " + std::to_string(ch.max) + "] of channel " + ch.name);
     const FixedPoint<Mersenne61> format(ch.frac_bits);
     out[i] = format.encode(x);
-    out[readings.size() + i] = out[i] * out[i];  // X^2 exactly (2 * frac_bits fraction bits)
+    out[n + i] = out[i] * out[i];  // X^2 exactly (2 * frac_bits fraction bits)
+    if (layout.ranged()) {
+      const ChannelRange& r = layout.range(i % c);
+      // enc is monotone, so min <= x <= max gives lo <= X <= hi.
+      r.decompose(static_cast<std::uint64_t>(out[i].to_int() - r.lo), std::span(bits).first(r.bits));
+      Mersenne61* dst = out.data() + 2 * n + (i / c) * layout.row_bits() + layout.bit_offset(i % c);
+      for (std::uint32_t j = 0; j < r.bits; ++j) dst[j] = Mersenne61::from_int(static_cast<std::int64_t>(bits[j]));
+    }
   }
+  secure_wipe(bits.data(), bits.size() * sizeof(std::uint64_t));
   return out;
 }
 

@@ -40,6 +40,7 @@
 #include "edgempc/platform/enrolment.hpp"
 #include "edgempc/platform/gateway/share_store.hpp"
 #include "edgempc/platform/ingest.hpp"
+#include "edgempc/platform/reading_layout.hpp"
 #include "edgempc/platform/round_clock.hpp"
 #include "edgempc/platform/submission.hpp"
 #include "edgempc/platform/thread_pool.hpp"
@@ -56,7 +57,7 @@ class Intake {
   Intake(const GroupConfig& group, PartyId id, const KeyPair& keys, Enrolment enrolment, Store& store, ThreadPool& pool,
          std::function<void(const std::string&)> log = {})
       : rounds_clock_{group.epoch_ms, group.round_length.count()},
-        elements_per_reading_(2 * group.channels.size()),
+        elements_per_reading_(ReadingLayout(group).row_elements()),
         enrolment_(std::move(enrolment)),
         opener_(keys, id, enrolment_),
         store_(store),

@@ -5,8 +5,8 @@
 // the caller hands in (RoundHooks). round_finisher.hpp finds the live gateways, builds the
 // mesh and retries; this header is one attempt.
 //
-// Inputs per gateway: its shares of each client's readings and their squares (the layout of
-// platform/device/client.hpp: for k readings of C channels, 2kC elements, values then squares), and
+// Inputs per gateway: its shares of each client's readings, their squares and (devices validated)
+// their range bits (platform/reading_layout.hpp: k rows of C channels, values, squares, bits), and
 // the agreed contributor set if an earlier attempt stored one. Mesh index i is gateway live[i].
 //
 // Messages, in order (Party framing; u32 little-endian):
@@ -20,11 +20,12 @@
 //     and the attempt ends here at every gateway, having revealed nothing.
 //  1b. validation: devices over policy.max_readings are left out (over_quota); with
 //     policy.validation required, validation.hpp's messages check every other device's shares
-//     for consistency (with t + 2 or more live gateways) and its squares (with 2t + 1) and leave
-//     out the invalid ones. Every gateway opens the same sums and so leaves out the same devices;
+//     for consistency (with t + 2 or more live gateways), its squares and its range bits (with
+//     2t + 1) and leave out the invalid ones. Every gateway opens the same sums and so leaves out the same devices;
 //     the report names them (RoundReport::rejected). With fewer than 2t + 1 live gateways the
 //     squares cannot be checked and the variance is not published.
-//  1c. range (policy.validation required): the readings of the remaining devices go to A and B
+//  1c. range, with t + 1 ... 2t live (the range bits need 2t + 1): the readings of the remaining
+//     devices go to A and B
 //     as in step 3, which run gc/field_range.hpp's circuit per channel (in chunks of 8,192
 //     readings) and both learn, per reading, whether it lies in its channel's [min, max]; A
 //     sends every other live gateway the sorted list of devices with a reading outside (u32
@@ -185,7 +186,8 @@ struct Gathered {
 };
 
 inline Gathered gather(const std::map<ClientId, std::vector<Mersenne61>>& held, const ContributorSet& set,
-                       std::size_t channels) {
+                       const ReadingLayout& layout) {
+  const std::size_t channels = layout.channels();
   Gathered g;
   for (const auto& e : set) g.K += e.second;
   g.values.resize(channels * g.K);
@@ -193,7 +195,7 @@ inline Gathered gather(const std::map<ClientId, std::vector<Mersenne61>>& held, 
   std::size_t at = 0;
   for (const auto& [client, k] : set) {
     const auto it = held.find(client);
-    if (it == held.end() || it->second.size() != 2 * std::size_t{k} * channels)
+    if (it == held.end() || it->second.size() != std::size_t{k} * layout.row_elements())
       throw error(errc::protocol_violation, "round: client " + std::to_string(client) + "'s shares do not match the agreed count");
     const auto& e = it->second;
     for (std::uint32_t j = 0; j < k; ++j, ++at)
@@ -220,10 +222,11 @@ inline ContributorSet without(const ContributorSet& set, std::span<const ClientI
 }  // namespace detail::round
 
 /// The contributor set a gateway offers: every client it holds, with its reading count.
-[[nodiscard]] inline ContributorSet held_set(const std::map<ClientId, std::vector<Mersenne61>>& held, std::size_t channels) {
+[[nodiscard]] inline ContributorSet held_set(const std::map<ClientId, std::vector<Mersenne61>>& held,
+                                            const ReadingLayout& layout) {
   ContributorSet out;
   out.reserve(held.size());
-  for (const auto& [client, e] : held) out.emplace_back(client, static_cast<std::uint32_t>(e.size() / (2 * channels)));
+  for (const auto& [client, e] : held) out.emplace_back(client, static_cast<std::uint32_t>(layout.rows(e.size())));
   return out;
 }
 
@@ -263,7 +266,8 @@ RoundReport run_round_protocol(Party<Tr>& party, const GroupConfig& group, const
   step(RoundStep::checked);
 
   // 1. Contributors.
-  const ContributorSet mine = held_set(*in.held, channels);
+  const ReadingLayout layout(group);
+  const ContributorSet mine = held_set(*in.held, layout);
   {
     std::vector<std::uint8_t> msg;
     put_u32(msg, in.agreed ? 1 : 0);
@@ -343,16 +347,20 @@ RoundReport run_round_protocol(Party<Tr>& party, const GroupConfig& group, const
   const bool squares_checked =
       group.policy.validation == Validation::off || validation_plan(m, group.scheme.threshold).squares;
   if (group.policy.validation == Validation::required) {
-    const auto bad = validate_shares(party, group.scheme, in.live, valid, *in.held, channels, true);
+    const auto bad = validate_shares(party, group.scheme, in.live, valid, *in.held, layout, true);
     std::vector<ClientId> drop;
     for (const auto& r : bad) drop.push_back(r.client);
     valid = without(valid, drop);
     report.rejected.insert(report.rejected.end(), bad.begin(), bad.end());
-    // 1c. Range: only now, on consistent shares, so that any quorum converts to the same values.
-    const Gathered candidates = gather(*in.held, valid, channels);
-    const auto far = out_of_range_clients(party, group, in.live, in.self, valid, candidates.values, pair_a, pair_b, prg);
-    valid = without(valid, far);
-    for (const ClientId c : far) report.rejected.push_back({c, Rejection::out_of_range});
+    // 1c. With fewer than 2t + 1 live the range bits cannot be checked: a garbled circuit checks
+    // the readings instead, only now, on consistent shares, so that any quorum converts to the
+    // same values.
+    if (!validation_plan(m, group.scheme.threshold, true, layout.ranged()).range) {
+      const Gathered candidates = gather(*in.held, valid, layout);
+      const auto far = out_of_range_clients(party, group, in.live, in.self, valid, candidates.values, pair_a, pair_b, prg);
+      valid = without(valid, far);
+      for (const ClientId c : far) report.rejected.push_back({c, Rejection::out_of_range});
+    }
     std::sort(report.rejected.begin(), report.rejected.end(), [](const auto& x, const auto& y) { return x.client < y.client; });
   }
   step(RoundStep::validated);
@@ -365,7 +373,7 @@ RoundReport run_round_protocol(Party<Tr>& party, const GroupConfig& group, const
   }
 
   // This gateway's shares of every valid reading, channel-major: values[c * K + i], and of the squares.
-  const Gathered gathered = gather(*in.held, valid, channels);
+  const Gathered gathered = gather(*in.held, valid, layout);
   const std::size_t K = gathered.K;
   const std::vector<Mersenne61>& values = gathered.values;
   const std::vector<Mersenne61>& squares = gathered.squares;

@@ -15,7 +15,7 @@
 //   - when accept() fails for lack of descriptors (EMFILE, ENFILE) or memory, the port pauses
 //     accepting for `accept_backoff` instead of spinning on the error, and logs once per
 //     episode; nothing of it escapes to the caller;
-//   - a connection's buffer starts at 4 KiB (every request fits) and grows, to 64 KiB at most,
+//   - a connection's buffer starts at 8 KiB (every request fits) and grows, to 64 KiB at most,
 //     only when a client fills it by pipelining (then it keeps that size, so each handler call,
 //     one store transaction, takes many frames): an idle connection costs about 5 KiB of heap,
 //     one that pipelined at most about 70 KiB (32 MiB for 512 such connections).
@@ -174,7 +174,7 @@ class TcpIngest {
 
    private:
     // Every frame fits the initial buffer; pipelining clients get up to max_buffer.
-    static constexpr std::size_t initial_buffer = 4096;
+    static constexpr std::size_t initial_buffer = 8192;
     static constexpr std::size_t max_buffer = std::size_t{1} << 16;
     static_assert(4 + max_request_size <= initial_buffer);
 

@@ -3,16 +3,21 @@
 // shares are well formed before the round uses them, and name the devices whose are not.
 //
 // What is checked, per device, over everything it sent for the round (for k readings of C
-// channels: kC values x and kC claimed squares y, the layout of platform/device/client.hpp):
+// channels: kC values x, kC claimed squares y and each reading's range bits, the layout of
+// platform/reading_layout.hpp):
 //   - consistency: each of the 2kC share vectors lies on one polynomial of degree t (so every
 //     set of t + 1 gateways reconstructs the same value: a device cannot make the result depend
 //     on which gateways are live);
 //   - squares, if asked: y = x^2 exactly in the field, for each reading (else the variance could
 //     be moved at will). platform/device/client.hpp sends X^2 for the encoded reading X for this
-//     reason (a rounded fixed-point x^2 would satisfy no polynomial identity).
-// The quota (readings per round) is counted by the caller from the agreed set, and the range of
-// each reading checked after this by a garbled circuit (gc/field_range.hpp, round_protocol.hpp
-// step 1c): both need consistent shares first, which this header establishes.
+//     reason (a rounded fixed-point x^2 would satisfy no polynomial identity);
+//   - range, if the layout carries range bits: every bit b has b^2 - b = 0, and every reading
+//     X - lo = sum_j w_j b_j, so X lies in its channel's [lo, hi] exactly (the weights add up
+//     to hi - lo: platform/reading_layout.hpp).
+// The quota (readings per round) is counted by the caller from the agreed set. With fewer than
+// 2t + 1 live gateways the squares and range bits cannot be checked here; the caller then checks
+// the range by a garbled circuit (gc/field_range.hpp, round_protocol.hpp step 1c), on the
+// consistent shares this header establishes.
 //
 // How. Both checks ask whether a public linear function of the gateways' shares is zero:
 //   - consistency: for each live gateway e past the first t + 1, s_e - sum_{p<=t} l_p s_p = 0,
@@ -21,7 +26,10 @@
 //   - squares: the shares of x^2 - y, computed locally as s_x^2 - s_y, lie on a polynomial of
 //     degree 2t whose value at 0 is x^2 - y; it is sum_{p<=2t} mu_p (s_x,p^2 - s_y,p) with mu the
 //     Lagrange coefficients at 0 of the first 2t + 1 points (needs m >= 2t + 1; for 2t >= m the
-//     check is skipped and the caller must not reveal anything built on y, see round_protocol.hpp).
+//     check is skipped and the caller must not reveal anything built on y, see round_protocol.hpp);
+//   - range: sum_{p<=2t} mu_p (sum rho (b_p^2 - b_p) + sum rho' (s_x,p - lo - sum_j w_j b_j,p)),
+//     the same degree-2t opening (the recomposition is degree t, the constant lo the same share
+//     at every point), one more value per group, so that a failure names its reason.
 // Many devices are checked at once by a random linear combination: with coefficients rho drawn
 // after the round's submissions are fixed, each gateway sums rho_j times its shares over a group
 // of devices, multiplies by its public coefficient, adds a zero-sum mask and sends the result to
@@ -45,19 +53,22 @@
 // function of invalid devices' shares only; the masks hide each gateway's individual value from
 // any m - 2 others. The coefficients come from a coin every gateway contributes to (BLAKE2b of
 // all contributions), drawn after the contributor set is stored, so no device can choose its
-// shares knowing them.
+// shares knowing them; each gateway commits to its part (BLAKE2b) before any part is shown, so
+// no gateway can choose its part knowing the others' (and so pick coefficients for a cheater).
 //
 // Wire (Party framing), m live gateways, mesh indices:
-//   seeds:      to every other gateway q: 32 bytes of coin, then, if this gateway's index is below
-//               q's, 32 bytes of the pair's mask seed.
+//   commit:     to every other gateway: 32 bytes, BLAKE2b-256("edgempc validation coin" || coin part).
+//   seeds:      to every other gateway q: 32 bytes of coin part, then, if this gateway's index is
+//               below q's, 32 bytes of the pair's mask seed. A part that does not match its
+//               commitment fails the attempt (errc::protocol_violation).
 //   exchange i: to every other gateway: G_i * R Mersenne61 elements (wire::encode), G_i groups of
 //               R = rows + (1 if squares are checked) masked values each, groups in candidate order.
 // Streams (ChaCha20, the same on every machine): coefficients from BLAKE2b(coin; "rho", i, group
 // start), masks from BLAKE2b(pair seed; "mask", i).
 //
 // Security model: devices are malicious; gateways semi-honest here (they follow the steps; a
-// gateway that lies about its sums can make a valid device be named, or an invalid one pass; the
-// coin is not committed first).
+// gateway that lies about its sums can make a valid device be named, or an invalid one pass:
+// the opened sums carry no redundancy to catch it).
 #pragma once
 
 #include <sodium.h>
@@ -80,6 +91,7 @@
 #include "edgempc/error.hpp"
 #include "edgempc/party.hpp"
 #include "edgempc/platform/enrolment.hpp"
+#include "edgempc/platform/reading_layout.hpp"
 #include "edgempc/platform/round_report.hpp"
 #include "edgempc/platform/split_scheme.hpp"
 #include "edgempc/sharing/shamir.hpp"
@@ -91,14 +103,16 @@ namespace platform {
 struct ValidationPlan {
   std::size_t rows = 0;      ///< consistency rows: m - t - 1 (0 if m < t + 2)
   bool squares = false;      ///< whether y = x^2 is checked (m >= 2t + 1)
-  [[nodiscard]] std::size_t values() const noexcept { return rows + (squares ? 1 : 0); }
+  bool range = false;        ///< whether the range bits are checked (m >= 2t + 1, rows with bits)
+  [[nodiscard]] std::size_t values() const noexcept { return rows + (squares ? 1 : 0) + (range ? 1 : 0); }
 };
 
 /// The checks m live gateways can run for a Shamir sharing of threshold t (squares only if
-/// asked for and m >= 2t + 1).
-[[nodiscard]] constexpr ValidationPlan validation_plan(std::size_t live, std::size_t threshold,
-                                                       bool squares = true) noexcept {
-  return {live >= threshold + 2 ? live - threshold - 1 : 0, squares && live >= 2 * threshold + 1};
+/// asked for and m >= 2t + 1; the range likewise, if the rows carry range bits).
+[[nodiscard]] constexpr ValidationPlan validation_plan(std::size_t live, std::size_t threshold, bool squares = true,
+                                                       bool ranged = false) noexcept {
+  const bool majority = live >= 2 * threshold + 1;
+  return {live >= threshold + 2 ? live - threshold - 1 : 0, squares && majority, ranged && majority};
 }
 
 /// Counters of one validation, for logs and benchmarks.
@@ -126,6 +140,20 @@ inline Seed derive(const Seed& key, std::string_view label, std::uint32_t a, std
   return out;
 }
 
+/// The commitment to a coin part: BLAKE2b-256 (unkeyed) of a label and the part. The part is 256
+/// random bits, so the hash hides it, and BLAKE2b's collision resistance binds the sender to it.
+inline Seed commit(const Seed& part) {
+  static constexpr std::string_view label = "edgempc validation coin";
+  Seed out;
+  ensure_sodium();
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, out.size());
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(label.data()), label.size());
+  crypto_generichash_update(&st, part.data(), part.size());
+  crypto_generichash_final(&st, out.data(), out.size());
+  return out;
+}
+
 /// A group of candidates [begin, end), in candidate order.
 struct Group {
   std::size_t begin = 0, end = 0;
@@ -134,10 +162,12 @@ struct Group {
 }  // namespace detail::validation
 
 /// Checks the shares of every candidate among the live gateways (see the header): consistency,
-/// and, if `squares`, y = x^2 exactly; returns the invalid ones, sorted by client, with the
-/// first failed check as the reason. `live` are the
-/// gateway ids in mesh order (Party index i is live[i]); `held` must hold every candidate's
-/// shares in the client.hpp layout, 2 * k * channels elements for k readings. Every live gateway
+/// and, if `squares`, y = x^2 exactly, and, if the layout carries range bits, each reading's
+/// range (with 2t + 1 live: validation_plan says what runs); returns the invalid ones, sorted by
+/// client, with the first failed check as the reason (inconsistent, then bad square, then out of
+/// range). `live` are the gateway ids in mesh order (Party index i is live[i]); `held` must hold
+/// every candidate's shares in `layout` (platform/reading_layout.hpp), k * layout.row_elements()
+/// elements for k rows. Every live gateway
 /// calls it with the same candidates. Throws on a bad message or a lost peer (the caller's attempt
 /// fails and is retried); errc::invalid_argument for a scheme that is not Shamir. `forced_coin`
 /// is for tests only: it replaces the coin the gateways toss (soundness rests on nobody knowing
@@ -146,7 +176,7 @@ template <class Tr>
 [[nodiscard]] std::vector<RejectedClient> validate_shares(Party<Tr>& party, const SplitScheme& scheme,
                                                           std::span<const PartyId> live, const ContributorSet& candidates,
                                                           const std::map<ClientId, std::vector<Mersenne61>>& held,
-                                                          std::size_t channels, bool squares,
+                                                          const ReadingLayout& layout, bool squares,
                                                           ValidationStats* stats = nullptr,
                                                           const Prg::Seed* forced_coin = nullptr) {
   using namespace detail::validation;
@@ -154,10 +184,11 @@ template <class Tr>
     throw error(errc::invalid_argument, "validate_shares: only Shamir shares can be checked");
   const std::size_t m = live.size(), t = scheme.threshold;
   const PartyId me = party.id();
+  const std::size_t channels = layout.channels();
   if (m != party.parties() || channels == 0)
     throw error(errc::invalid_argument, "validate_shares: a live set of " + std::to_string(m) + " for a mesh of " +
                                             std::to_string(party.parties()));
-  const ValidationPlan plan = validation_plan(m, t, squares);
+  const ValidationPlan plan = validation_plan(m, t, squares, layout.ranged());
   if (plan.values() == 0 || candidates.empty()) return {};
 
   // This gateway's public coefficient in each checked value.
@@ -170,17 +201,29 @@ template <class Tr>
       if (me == e) coefficient[row] = Mersenne61::one();
       else if (me <= t) coefficient[row] = -edgempc::detail::lagrange_at(xs, Shamir::point(live[e]))[me];
     }
-    if (plan.squares && me <= 2 * t) {
+    if ((plan.squares || plan.range) && me <= 2 * t) {
       std::vector<Mersenne61> xs2;
       for (std::size_t k = 0; k <= 2 * t; ++k) xs2.push_back(Shamir::point(live[k]));
-      coefficient[plan.rows] = edgempc::detail::lagrange_at(xs2, Mersenne61::zero())[me];
+      const Mersenne61 mu = edgempc::detail::lagrange_at(xs2, Mersenne61::zero())[me];
+      for (std::size_t v = plan.rows; v < plan.values(); ++v) coefficient[v] = mu;
     }
   }
 
-  // Seeds: a coin from everyone, and one mask seed per pair (from the lower index).
+  // Seeds: a coin from everyone, committed to before any is shown (so that no gateway picks its
+  // part knowing the others'), and one mask seed per pair (from the lower index).
   Seed coin_part = Prg::random_seed();
   std::vector<Seed> pair(m);
   for (PartyId q = me + 1; q < m; ++q) pair[q] = Prg::random_seed();
+  std::vector<Seed> commitments(m);
+  commitments[me] = commit(coin_part);
+  for (PartyId q = 0; q < m; ++q)
+    if (q != me) party.send_bytes(q, std::span<const std::uint8_t>(commitments[me]));
+  for (PartyId q = 0; q < m; ++q) {
+    if (q == me) continue;
+    const auto msg = party.receive_bytes(q);
+    if (msg.size() != 32) throw error(errc::malformed_message, "validation: a bad coin commitment");
+    std::copy_n(msg.begin(), 32, commitments[q].begin());
+  }
   for (PartyId q = 0; q < m; ++q) {
     if (q == me) continue;
     std::vector<std::uint8_t> msg(coin_part.begin(), coin_part.end());
@@ -195,6 +238,9 @@ template <class Tr>
     if (msg.size() != (q < me ? 64u : 32u)) throw error(errc::malformed_message, "validation: a bad seed message");
     std::copy_n(msg.begin(), 32, coins[q].begin());
     if (q < me) std::copy_n(msg.begin() + 32, 32, pair[q].begin());
+    if (commit(coins[q]) != commitments[q])
+      throw error(errc::protocol_violation, "validation: gateway " + std::to_string(live[q]) +
+                                                "'s coin does not match its commitment");
   }
   Seed coin;
   {
@@ -209,7 +255,7 @@ template <class Tr>
   std::vector<const std::vector<Mersenne61>*> shares(candidates.size());
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const auto it = held.find(candidates[i].first);
-    if (it == held.end() || it->second.size() != 2 * std::size_t{candidates[i].second} * channels)
+    if (it == held.end() || it->second.size() != std::size_t{candidates[i].second} * layout.row_elements())
       throw error(errc::protocol_violation, "validation: client " + std::to_string(candidates[i].first) +
                                                 "'s shares do not match the agreed count");
     shares[i] = &it->second;
@@ -217,31 +263,55 @@ template <class Tr>
 
   std::vector<RejectedClient> rejected;
   std::vector<Group> frontier{{0, candidates.size()}};
-  std::vector<Mersenne61> rho, rho_sq, diff;
+  std::vector<Mersenne61> rho, rho_sq, diff, rho_bits, bit_diff, rho_rec, rec;
   for (std::uint32_t round = 0; !frontier.empty(); ++round) {
     const std::size_t values = plan.values();
     std::vector<Mersenne61> mine(frontier.size() * values, Mersenne61::zero());
     for (std::size_t g = 0; g < frontier.size(); ++g) {
       Prg stream(derive(coin, "rho", round, static_cast<std::uint32_t>(frontier[g].begin)), PrgAlgorithm::chacha20);
-      Mersenne61 lin = Mersenne61::zero(), sq = Mersenne61::zero();
+      Mersenne61 lin = Mersenne61::zero(), sq = Mersenne61::zero(), in_range = Mersenne61::zero();
       for (std::size_t i = frontier[g].begin; i < frontier[g].end; ++i) {
         const auto& s = *shares[i];
+        const std::size_t n = candidates[i].second * channels;  // readings: values, squares, then bits
+        const std::span<const Mersenne61> x(s.data(), n), y(s.data() + n, n), bits(s.data() + 2 * n, s.size() - 2 * n);
         rho.resize(s.size());
         batch::random_fill<Mersenne61>(stream, rho);
         lin = lin + batch::dot<Mersenne61>(rho, s);
         if (plan.squares) {
-          const std::size_t half = s.size() / 2;  // values, then their claimed squares
-          const std::span<const Mersenne61> x(s.data(), half), y(s.data() + half, half);
-          rho_sq.resize(half);
-          diff.resize(half);
+          rho_sq.resize(n);
+          diff.resize(n);
           batch::random_fill<Mersenne61>(stream, rho_sq);
           batch::mul<Mersenne61>(x, x, diff);
           batch::sub<Mersenne61>(diff, y, diff);
           sq = sq + batch::dot<Mersenne61>(rho_sq, diff);
         }
+        if (plan.range) {
+          // Every bit a bit: b^2 - b (degree 2t) ...
+          rho_bits.resize(bits.size());
+          bit_diff.resize(bits.size());
+          batch::random_fill<Mersenne61>(stream, rho_bits);
+          batch::mul<Mersenne61>(bits, bits, bit_diff);
+          batch::sub<Mersenne61>(bit_diff, bits, bit_diff);
+          in_range = in_range + batch::dot<Mersenne61>(rho_bits, bit_diff);
+          // ... and every reading its bits: x - lo - sum_j w_j b_j (degree t; lo is a public
+          // constant, the same share at every point).
+          rho_rec.resize(n);
+          rec.resize(n);
+          batch::random_fill<Mersenne61>(stream, rho_rec);
+          for (std::size_t r = 0; r < n; ++r) {
+            const std::size_t c = r % channels;
+            const ChannelRange& range = layout.range(c);
+            const Mersenne61* b = bits.data() + (r / channels) * layout.row_bits() + layout.bit_offset(c);
+            Mersenne61 v = x[r] - Mersenne61::from_int(range.lo);
+            for (std::uint32_t j = 0; j < range.bits; ++j) v = v - Mersenne61::from_rep(range.weight(j)) * b[j];
+            rec[r] = v;
+          }
+          in_range = in_range + batch::dot<Mersenne61>(rho_rec, rec);
+        }
       }
       for (std::size_t row = 0; row < plan.rows; ++row) mine[g * values + row] = coefficient[row] * lin;
       if (plan.squares) mine[g * values + plan.rows] = coefficient[plan.rows] * sq;
+      if (plan.range) mine[g * values + values - 1] = coefficient[values - 1] * in_range;
     }
     // Pairwise masks: + r_pq at the lower index, - r_pq at the higher.
     {
@@ -266,10 +336,14 @@ template <class Tr>
       bool consistent = true;
       for (std::size_t row = 0; row < plan.rows; ++row) consistent = consistent && total[g * values + row] == Mersenne61::zero();
       const bool square = !plan.squares || total[g * values + plan.rows] == Mersenne61::zero();
-      if (consistent && square) continue;
+      const bool ranged = !plan.range || total[g * values + values - 1] == Mersenne61::zero();
+      if (consistent && square && ranged) continue;
       const Group grp = frontier[g];
       if (grp.end - grp.begin == 1) {
-        rejected.push_back({candidates[grp.begin].first, consistent ? Rejection::bad_square : Rejection::inconsistent_shares});
+        const Rejection why = !consistent ? Rejection::inconsistent_shares
+                              : !square   ? Rejection::bad_square
+                                          : Rejection::out_of_range;
+        rejected.push_back({candidates[grp.begin].first, why});
       } else {
         const std::size_t mid = grp.begin + (grp.end - grp.begin) / 2;
         next.push_back({grp.begin, mid});
