@@ -238,7 +238,7 @@ TEST_CASE("field stats over two real parties: local and TCP, every reveal", "[gc
       const gc::FieldStatsSpec spec{w, w == 2 ? -1 : random_value(prg, w) / 2};
       const Instance in = make_instance(prg, spec, n, cases);
       const gc::FieldStats expected = plain(spec, in.values);
-      for (const auto reveal : {gc::Reveal::to_both, gc::Reveal::to_garbler, gc::Reveal::to_evaluator}) {
+      for (const auto reveal : {gc::Reveal::to_both, gc::Reveal::to_garbler, gc::Reveal::to_evaluator, gc::Reveal::to_both_checked}) {
         CAPTURE(test::to_string(net), w, n, static_cast<int>(reveal));
         const auto r = run(net, spec, spec, in.a, in.b, reveal);
         REQUIRE_FALSE(r[0].failure.has_value());

@@ -133,6 +133,9 @@ TEST_CASE("Yao: bad input", "[gc]") {
                        test::has_code(errc::size_mismatch));
   CHECK_THROWS_MATCHES(g.run(party, prg, {true, false}, std::vector<bool>(7), gc::Reveal::to_both), error,
                        test::has_code(errc::size_mismatch));
+  // Checked outputs need two sessions (gc/dual_execution.hpp), not one.
+  CHECK_THROWS_MATCHES(g.run(party, prg, {true, false}, std::vector<bool>(8), gc::Reveal::to_both_checked), error,
+                       test::has_code(errc::invalid_argument));
   // Before setup the OT refuses.
   CHECK_THROWS_MATCHES(g.run(party, prg, {true, false}, std::vector<bool>(8), gc::Reveal::to_both), error,
                        test::has_code(errc::protocol_violation));

@@ -104,7 +104,7 @@ Attempt attempt(const GroupConfig& g, const Fleet& f, const std::vector<PartyId>
                 std::optional<std::pair<PartyId, RoundStep>> kill_at = std::nullopt,
                 const std::map<PartyId, ContributorSet>& stored = {}, test::Net net = test::Net::local,
                 std::chrono::milliseconds timeout = std::chrono::milliseconds(20000),
-                const std::set<PartyId>& liars = {}) {
+                const std::set<PartyId>& liars = {}, const std::set<PartyId>& cheating_garblers = {}) {
   const std::size_t m = live.size();
   Attempt out;
   out.report.resize(m), out.failure.resize(m), out.agreed.resize(m), out.outcome.resize(m);
@@ -119,6 +119,13 @@ Attempt attempt(const GroupConfig& g, const Fleet& f, const std::vector<PartyId>
     RoundHooks hooks;
     hooks.store_agreed = [&](const ContributorSet& s) { out.agreed[me] = s; };
     hooks.store_outcome = [&](const RoundReport& r) { out.outcome[me] = r; };
+    if (cheating_garblers.count(live[me]))  // every AND gate fed its first input twice
+      hooks.garble_as = [](const gc::Circuit& c) {
+        gc::Circuit wrong = c;
+        for (auto& gate : wrong.gates)
+          if (gate.type == gc::GateType::and_gate) gate.in1 = gate.in0;
+        return wrong;
+      };
     if (liars.count(live[me]))  // adds 1 to every sum it sends
       hooks.alter_sums = [](std::vector<Mersenne61>& sums) {
         for (auto& v : sums) v += Mersenne61::one();
@@ -876,5 +883,48 @@ TEST_CASE("validate_shares: under any forced coin each kind of invalid share is 
       for (auto& t : threads) t.join();
       for (PartyId me = 0; me < 3; ++me) CHECK(got[me] == std::vector<RejectedClient>{{5, expected_reason(how)}});
     }
+  }
+}
+
+TEST_CASE("a cheating garbler of the circuit pair is detected: nothing is published, the attempt fails", "[platform]") {
+  const auto g = make_group(3, 1, {0}, 1);
+  auto f = make_fleet(g, 12, 95);
+  struct Case {
+    std::vector<PartyId> live;
+    PartyId cheater;  // gateway id; the pair is 0 (A, the recipient) and the lowest other live one
+  };
+  // All live: min/max/alerts (the range by bits); two live: also the range circuit.
+  for (const auto& [live, cheater] : {Case{{0, 1, 2}, 0}, Case{{0, 1, 2}, 1}, Case{{0, 2}, 2}, Case{{0, 1}, 0}}) {
+    CAPTURE(live, cheater);
+    const auto a = attempt(g, f, live, std::nullopt, {}, test::Net::local, std::chrono::milliseconds(3000), {}, {cheater});
+    for (PartyId p = 0; p < live.size(); ++p) {
+      CAPTURE(p);
+      CHECK_FALSE(a.report[p]);
+      CHECK_FALSE(a.outcome[p]);
+    }
+    // The honest one of the pair saw the two executions disagree.
+    const PartyId honest = live[0] == cheater ? 1 : 0;  // mesh index
+    REQUIRE(a.failure[honest]);
+    try {
+      std::rethrow_exception(a.failure[honest]);
+    } catch (const error& e) {
+      CHECK(e.code() == make_error_code(errc::protocol_violation));
+      CHECK(std::string(e.what()).find("dual execution") != std::string::npos);
+    }
+  }
+  // The same groups without a cheater publish (the pair's checks cost no correctness).
+  const auto ok = attempt(g, f, {0, 1, 2});
+  REQUIRE(ok.report[0]);
+  check_published(g, f, everyone_but(12, {}), *ok.report[0], true);
+}
+
+TEST_CASE("recipients outside the circuit pair get the same min/max/alerts from both of it", "[platform]") {
+  // Recipients 0, 1 and 2 of 3: the pair is 0 and 1, and 2 compares what both send.
+  const auto g = make_group(3, 1, {0, 1, 2}, 1);
+  const auto f = make_fleet(g, 10, 96);
+  const auto a = attempt(g, f, {0, 1, 2});
+  for (PartyId p = 0; p < 3; ++p) {
+    REQUIRE(a.report[p]);
+    check_published(g, f, everyone_but(10, {}), *a.report[p], true);
   }
 }

@@ -49,6 +49,7 @@
 #include "edgempc/gc/builder.hpp"
 #include "edgempc/gc/circuit.hpp"
 #include "edgempc/gc/field_stats.hpp"
+#include "edgempc/gc/dual_execution.hpp"
 #include "edgempc/gc/yao.hpp"
 #include "edgempc/party.hpp"
 
@@ -156,11 +157,13 @@ inline Circuit replicate(const Circuit& one, std::size_t n) {
 /// role): a different count is errc::size_mismatch, a different spec or reveal, or two garblers
 /// or two evaluators, errc::protocol_violation, on both sides; a bad spec or no shares is
 /// errc::invalid_argument. Returns, to the parties `reveal` names, one bool per value (in
-/// range); std::nullopt to the other.
+/// range); std::nullopt to the other. Reveal::to_both_checked runs it by dual execution
+/// (gc/dual_execution.hpp), as for two_party_field_stats.
 template <Transport Tr>
 [[nodiscard]] std::optional<std::vector<bool>> two_party_field_range(Party<Tr>& party, Prg& prg, PartyId peer, bool garbler,
                                                                      const FieldRangeSpec& spec,
-                                                                     std::span<const Mersenne61> shares, Reveal reveal) {
+                                                                     std::span<const Mersenne61> shares, Reveal reveal,
+                                                                     const GarbleAs& garble_as = {}) {
   namespace fr = detail::field_range;
   const std::size_t n = shares.size();
   const auto mine = fr::header(spec, n, garbler, reveal);
@@ -188,6 +191,10 @@ template <Transport Tr>
   for (const Mersenne61 s : shares) {
     const std::uint64_t x = field_range_input(spec, s, garbler);
     for (std::uint32_t i = 0; i < field_range_input_width; ++i) bits.push_back(((x >> i) & 1U) != 0);
+  }
+  if (reveal == Reveal::to_both_checked) {
+    const Circuit wrong = garble_as ? garble_as(c) : Circuit{};
+    return run_dual_execution(party, prg, c, peer, garbler, owners, bits, garble_as ? &wrong : nullptr);
   }
   return run_yao_once(party, prg, c, peer, garbler, owners, bits, reveal);
 }

@@ -75,6 +75,7 @@
 #include "edgempc/error.hpp"
 #include "edgempc/gc/builder.hpp"
 #include "edgempc/gc/circuit.hpp"
+#include "edgempc/gc/dual_execution.hpp"
 #include "edgempc/gc/yao.hpp"
 #include "edgempc/party.hpp"
 
@@ -266,11 +267,13 @@ inline std::array<std::uint8_t, header_bytes> header(const FieldStatsSpec& spec,
 /// a different count is errc::size_mismatch, a different spec or reveal, or two garblers or
 /// two evaluators, errc::protocol_violation, on both sides (no hang); a bad spec or no shares
 /// is errc::invalid_argument. Returns the statistics to the parties `reveal` names,
-/// std::nullopt to the other.
+/// std::nullopt to the other. With Reveal::to_both_checked the circuit runs by dual execution
+/// (gc/dual_execution.hpp: "garbler" is then the first party): a cheating garbler is caught
+/// (errc::protocol_violation) at the cost of one more run; `garble_as` is its test hook.
 template <Transport Tr>
 [[nodiscard]] std::optional<FieldStats> two_party_field_stats(Party<Tr>& party, Prg& prg, PartyId peer, bool garbler,
                                                              const FieldStatsSpec& spec, std::span<const Mersenne61> shares,
-                                                             Reveal reveal) {
+                                                             Reveal reveal, const GarbleAs& garble_as = {}) {
   namespace fs = detail::field_stats;
   const std::size_t n = shares.size();
   // Exchange first, validate after: a party with a bad spec still lets the other one finish.
@@ -301,6 +304,10 @@ template <Transport Tr>
   for (const Mersenne61 s : shares) {
     const std::uint64_t x = field_stats_input(spec, garbler ? field_stats_offset_share(spec, s) : s);
     for (std::uint32_t i = 0; i < width; ++i) bits.push_back(((x >> i) & 1U) != 0);
+  }
+  if (reveal == Reveal::to_both_checked) {
+    const Circuit wrong = garble_as ? garble_as(c) : Circuit{};
+    return field_stats_decode(spec, n, run_dual_execution(party, prg, c, peer, garbler, owners, bits, garble_as ? &wrong : nullptr));
   }
   const auto out = run_yao_once(party, prg, c, peer, garbler, owners, bits, reveal);
   if (!out) return std::nullopt;

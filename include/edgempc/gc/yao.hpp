@@ -11,7 +11,8 @@
 // the evaluator (the garbler sends the decoding bits), to the garbler (the evaluator sends the
 // colour bits of its output labels, which hide the values from the evaluator), or to both.
 //
-// Security model: semi-honest garbler and evaluator; secure channels between them. Each side
+// Security model: semi-honest garbler and evaluator; secure channels between them (a garbler that
+// deviates is caught by running twice with the roles swapped: gc/dual_execution.hpp). Each side
 // learns its revealed outputs and nothing else. A session (one YaoGarbler and one YaoEvaluator)
 // runs any number of evaluations of one circuit: the OT setup (128 base OTs) is done once, and
 // the half-gates tweaks keep counting, so both sides must run the same sequence of evaluations.
@@ -37,13 +38,20 @@
 EDGEMPC_BEGIN_NAMESPACE
 namespace gc {
 
-/// Who learns the outputs.
-enum class Reveal : std::uint8_t { to_garbler = 1, to_evaluator = 2, to_both = 3 };
+/// Who learns the outputs. to_both_checked: both, by dual execution (gc/dual_execution.hpp), so
+/// that a cheating garbler is caught; the two-party statistics (field_stats.hpp,
+/// field_range.hpp) take it, a single Yao session does not.
+enum class Reveal : std::uint8_t { to_garbler = 1, to_evaluator = 2, to_both = 3, to_both_checked = 7 };
 
 namespace detail::yao {
 
 inline bool to_garbler(Reveal r) noexcept { return (static_cast<unsigned>(r) & 1u) != 0; }
 inline bool to_evaluator(Reveal r) noexcept { return (static_cast<unsigned>(r) & 2u) != 0; }
+
+inline void refuse_checked(Reveal r) {
+  if (r == Reveal::to_both_checked)
+    throw error(errc::invalid_argument, "Yao: Reveal::to_both_checked needs two sessions (gc/dual_execution.hpp)");
+}
 
 inline std::vector<std::uint8_t> blocks_to_bytes(std::span<const Block> blocks) {
   std::vector<std::uint8_t> out(blocks.size() * Block::size);
@@ -117,6 +125,25 @@ class YaoGarbler {
   template <Transport Tr>
   std::optional<std::vector<bool>> run(Party<Tr>& party, Prg& prg, const std::vector<bool>& garbler_inputs,
                                        const std::vector<bool>& bits, Reveal reveal) {
+    detail::yao::refuse_checked(reveal);
+    const PartyId evaluator = ot_.peer();
+    std::vector<Block> out = run_labels(party, prg, garbler_inputs, bits);
+    std::vector<bool> decoding(out.size());
+    for (std::size_t i = 0; i < out.size(); ++i) decoding[i] = out[i].lsb();
+    secure_wipe(out.data(), out.size() * sizeof(Block));
+    if (detail::yao::to_evaluator(reveal)) party.send_bytes(evaluator, detail::yao::pack(decoding));
+    if (!detail::yao::to_garbler(reveal)) return std::nullopt;
+    auto colours = detail::yao::unpack(party.receive_bytes(evaluator), decoding.size(), "output colours");
+    for (std::size_t i = 0; i < colours.size(); ++i) colours[i] = colours[i] != decoding[i];
+    return colours;
+  }
+
+  /// One evaluation that reveals nothing yet: input labels and tables go to the evaluator, and
+  /// the outputs' zero-labels are returned (their lsb are the decoding bits). For protocols that
+  /// check the outputs before revealing them (gc/dual_execution.hpp).
+  template <Transport Tr>
+  std::vector<Block> run_labels(Party<Tr>& party, Prg& prg, const std::vector<bool>& garbler_inputs,
+                                const std::vector<bool>& bits) {
     const PartyId evaluator = ot_.peer();
     const auto owners = detail::yao::wire_owners(*circuit_, garbler_inputs, true, bits.size());
     std::vector<Block> zero(owners.size());
@@ -134,15 +161,20 @@ class YaoGarbler {
       if (owners[w]) active.push_back(zero[w] ^ (Block::mask(bits[k++]) & delta_));
     party.send_bytes(evaluator, detail::yao::blocks_to_bytes(active));
     secure_wipe(active.data(), active.size() * sizeof(Block));
-    const auto decoding = garbler_.garble(delta_, zero, [&](std::span<const Block> tables) {
-      party.send_bytes(evaluator, detail::yao::blocks_to_bytes(tables));
-    });
+    std::vector<Block> out(circuit_->output_bits());
+    (void)garbler_.garble(
+        delta_, zero, [&](std::span<const Block> tables) { party.send_bytes(evaluator, detail::yao::blocks_to_bytes(tables)); },
+        out);
     secure_wipe(zero.data(), zero.size() * sizeof(Block));
-    if (detail::yao::to_evaluator(reveal)) party.send_bytes(evaluator, detail::yao::pack(decoding));
-    if (!detail::yao::to_garbler(reveal)) return std::nullopt;
-    auto colours = detail::yao::unpack(party.receive_bytes(evaluator), decoding.size(), "output colours");
-    for (std::size_t i = 0; i < colours.size(); ++i) colours[i] = colours[i] != decoding[i];
-    return colours;
+    return out;
+  }
+
+  /// The output labels that stand for `value`: zero-label ^ value * Delta, per output bit.
+  [[nodiscard]] std::vector<Block> encode_outputs(std::span<const Block> zero, const std::vector<bool>& value) const {
+    if (zero.size() != value.size()) throw error(errc::size_mismatch, "YaoGarbler::encode_outputs");
+    std::vector<Block> out(zero.size());
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = zero[i] ^ (Block::mask(value[i]) & delta_);
+    return out;
   }
 
   [[nodiscard]] const Circuit& circuit() const noexcept { return *circuit_; }
@@ -174,6 +206,26 @@ class YaoEvaluator {
   template <Transport Tr>
   std::optional<std::vector<bool>> run(Party<Tr>& party, const std::vector<bool>& garbler_inputs,
                                        const std::vector<bool>& bits, Reveal reveal) {
+    detail::yao::refuse_checked(reveal);
+    const PartyId garbler = ot_.peer();
+    const std::vector<Block> out = run_labels(party, garbler_inputs, bits);
+    std::optional<std::vector<bool>> result;
+    if (detail::yao::to_evaluator(reveal)) {
+      const auto decoding = detail::yao::unpack(party.receive_bytes(garbler), out.size(), "decoding bits");
+      result = decode(out, decoding);
+    }
+    if (detail::yao::to_garbler(reveal)) {
+      std::vector<bool> colours(out.size());
+      for (std::size_t i = 0; i < out.size(); ++i) colours[i] = out[i].lsb();
+      party.send_bytes(garbler, detail::yao::pack(colours));
+    }
+    return result;
+  }
+
+  /// One evaluation that reveals nothing yet: returns the output labels evaluated (decode them
+  /// with the garbler's decoding bits). For gc/dual_execution.hpp.
+  template <Transport Tr>
+  std::vector<Block> run_labels(Party<Tr>& party, const std::vector<bool>& garbler_inputs, const std::vector<bool>& bits) {
     const PartyId garbler = ot_.peer();
     const auto owners = detail::yao::wire_owners(*circuit_, garbler_inputs, false, bits.size());
     std::vector<Block> mine;
@@ -195,17 +247,7 @@ class YaoEvaluator {
       return chunk;
     });
     secure_wipe(labels.data(), labels.size() * sizeof(Block));
-    std::optional<std::vector<bool>> result;
-    if (detail::yao::to_evaluator(reveal)) {
-      const auto decoding = detail::yao::unpack(party.receive_bytes(garbler), out.size(), "decoding bits");
-      result = decode(out, decoding);
-    }
-    if (detail::yao::to_garbler(reveal)) {
-      std::vector<bool> colours(out.size());
-      for (std::size_t i = 0; i < out.size(); ++i) colours[i] = out[i].lsb();
-      party.send_bytes(garbler, detail::yao::pack(colours));
-    }
-    return result;
+    return out;
   }
 
   [[nodiscard]] const Circuit& circuit() const noexcept { return *circuit_; }

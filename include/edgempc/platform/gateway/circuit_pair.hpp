@@ -5,8 +5,8 @@
 // describes both, with their messages and security model).
 //
 // Wire: share_to_pair sends, from each member of the quorum Q other than the pair, one vector of
-// Mersenne61 (wire::encode) to each of a and b; the range step's list from a to every other
-// live gateway is u32 count, then count u32 client ids, sorted (core/bytes.hpp).
+// Mersenne61 (wire::encode) to each of a and b; the range step's list from a and from b to every
+// other live gateway is u32 count, then count u32 client ids, sorted (core/bytes.hpp).
 #pragma once
 
 #include <algorithm>
@@ -67,12 +67,15 @@ inline constexpr std::size_t range_chunk = 8192;
 
 /// Step 1c of round_protocol.hpp: the clients of `set` with a reading outside its channel's
 /// range, sorted, known at every live gateway. `values` are this gateway's shares of the
-/// readings of `set`, channel-major (values[c * K + i], K readings per channel). a garbles, b
-/// evaluates; both learn the bits, and a tells every other live gateway.
+/// readings of `set`, channel-major (values[c * K + i], K readings per channel). a and b run the
+/// circuit by dual execution (gc/dual_execution.hpp; a is the first party; `garble_as` is the
+/// test hook of a cheating garbler): both learn the bits, and each tells every other live
+/// gateway, which requires the two lists to be equal (a gateway of the pair that lies to the
+/// others is detected: errc::protocol_violation).
 template <class Tr>
 std::vector<ClientId> out_of_range_clients(Party<Tr>& party, const GroupConfig& group, std::span<const PartyId> live,
                                            PartyId self, const ContributorSet& set, std::span<const Mersenne61> values,
-                                           PartyId a, PartyId b, Prg& prg) {
+                                           PartyId a, PartyId b, Prg& prg, const gc::GarbleAs& garble_as = {}) {
   const std::size_t channels = group.channels.size(), m = live.size(), K = values.size() / channels;
   const PartyId me = party.id();
   std::vector<ClientId> out;
@@ -89,7 +92,7 @@ std::vector<ClientId> out_of_range_clients(Party<Tr>& party, const GroupConfig& 
         const std::size_t n = std::min(range_chunk, K - from);
         const auto bits = gc::two_party_field_range(party, prg, me == a ? b : a, me == a, spec,
                                                     std::span<const Mersenne61>(*pair_shares).subspan(c * K + from, n),
-                                                    gc::Reveal::to_both);
+                                                    gc::Reveal::to_both_checked, garble_as);
         if (!bits || bits->size() != n) throw error(errc::protocol_violation, "round: no range bits");
         for (std::size_t i = 0; i < n; ++i) ok[c * K + from + i] = (*bits)[i];
       }
@@ -101,17 +104,17 @@ std::vector<ClientId> out_of_range_clients(Party<Tr>& party, const GroupConfig& 
         for (std::size_t c = 0; c < channels; ++c) good = good && ok[c * K + at];
       if (!good) out.push_back(client);
     }
-    if (me == a) {
-      ByteWriter w;
-      w.u32(static_cast<std::uint32_t>(out.size()));
-      for (const ClientId c : out) w.u32(c);
-      const std::vector<std::uint8_t> msg = std::move(w).take();
-      for (PartyId p = 0; p < m; ++p)
-        if (p != a && p != b) party.send_bytes(p, msg);
-    }
+    ByteWriter w;
+    w.u32(static_cast<std::uint32_t>(out.size()));
+    for (const ClientId c : out) w.u32(c);
+    const std::vector<std::uint8_t> msg = std::move(w).take();
+    for (PartyId p = 0; p < m; ++p)
+      if (p != a && p != b) party.send_bytes(p, msg);
     return out;
   }
   const auto bytes = party.receive_bytes(a);
+  if (party.receive_bytes(b) != bytes)
+    throw error(errc::protocol_violation, "round: the circuit pair sent two different out-of-range lists");
   ByteReader r(bytes, "round: out-of-range list");
   const std::uint32_t n = r.count(4);
   if (n > set.size()) throw error(errc::malformed_message, "round: an out-of-range list longer than the round");

@@ -25,22 +25,24 @@
 //     the report names them (RoundReport::rejected). With fewer than 2t + 1 live gateways the
 //     squares cannot be checked and the variance is not published.
 //  1c. range, with t + 1 ... 2t live (the range bits need 2t + 1): the readings of the remaining
-//     devices go to A and B
-//     as in step 3, which run gc/field_range.hpp's circuit per channel (in chunks of 8,192
-//     readings) and both learn, per reading, whether it lies in its channel's [min, max]; A
-//     sends every other live gateway the sorted list of devices with a reading outside (u32
-//     count, u32 ids). Those are left out (out_of_range). Below min_clients valid devices:
-//     withheld.
+//     devices go to A and B as in step 3, which run gc/field_range.hpp's circuit per channel by
+//     dual execution (in chunks of 8,192 readings) and both learn, per reading, whether it lies
+//     in its channel's [min, max]; A and B each send every other live gateway the sorted list of
+//     devices with a reading outside (u32 count, u32 ids), which must be equal. Those are left
+//     out (out_of_range). Below min_clients valid devices: withheld.
 //  2. sums: each gateway sends the live recipients, per channel, the sum of its shares of x and
 //     of x^2 over the valid devices (Mersenne61 elements). Recipients reconstruct (Shamir from all
 //     live gateways by Reed-Solomon decoding, sharing/robust.hpp: wrong sums from up to
 //     floor((m - t - 1) / 2) gateways are corrected and the senders named in the report's
 //     `faulty`; more wrong sums fail the attempt, detected; additive from all n, unchecked).
-//  3. min/max/alerts, if the policy reveals any: the first live recipient A (garbler) and B (the
-//     lowest other mesh index, evaluator) run gc/field_stats.hpp's circuit on additive shares of
-//     the valid readings; a quorum Q containing A and B converts its Shamir shares to additive
-//     ones (Lagrange at 0) and each member of Q other than A and B splits its share at random
-//     between A and B. A sends the results (3 u64 per channel) to the recipients outside the pair.
+//  3. min/max/alerts, if the policy reveals any: the first live recipient A and B (the second
+//     live recipient if there is one, else the lowest other mesh index) run gc/field_stats.hpp's
+//     circuit on additive shares of the valid readings; a quorum Q containing A and B converts its
+//     Shamir shares to additive ones (Lagrange at 0) and each member of Q other than A and B
+//     splits its share at random between A and B. Devices validated: by dual execution
+//     (gc/dual_execution.hpp, A first), both A and B learn the results, and both send them
+//     (3 u64 per channel) to the recipients outside the pair, which require the two equal.
+//     Devices trusted: one semi-honest run, A garbles, and A sends the results.
 //  4. outcome: each live recipient stores its report durably (hooks.store_outcome) and then
 //     sends every other live gateway a one-byte ack. A recipient reports `published` once it
 //     stored its report; any other gateway only once it has every live recipient's ack. So a round whose
@@ -56,8 +58,14 @@
 // the attempt fail (a bad message throws errc::malformed_message or protocol_violation). A
 // gateway that alters its sums is corrected and named with m >= t + 3 live (one liar; in
 // general m >= t + 1 + 2e for e liars) and detected with m = t + 2; with m = t + 1 it goes
-// unseen. Not yet covered: a gateway that lies in validation (it can get valid devices named
-// or invalid ones through) or garbles a wrong circuit (min/max/alerts and the range bits).
+// unseen. A gateway of the circuit pair that garbles a wrong circuit, sends wrong labels or uses
+// other inputs in the two executions is detected (devices validated: dual execution; the
+// attempt fails, errc::protocol_violation), at the price of one bit it may learn about the
+// other's shares, and of B learning min/max/alerts when only one recipient is live. One of the
+// pair that sends the other recipients wrong results or a wrong out-of-range list is detected
+// (they compare A's and B's). Not yet covered: a gateway that lies in validation (it can get
+// valid devices named or invalid ones through), and a deviating OT receiver in the circuits
+// (IKNP is semi-honest).
 #pragma once
 
 #include <algorithm>
@@ -110,6 +118,9 @@ struct RoundHooks {
   std::function<void(RoundStep)> at;
   /// Test hook: alters this gateway's sums before they are sent (a malicious gateway).
   std::function<void(std::vector<Mersenne61>&)> alter_sums;
+  /// Test hook: the circuit this gateway garbles instead of the right one, if it is one of the
+  /// circuit pair (a cheating garbler; gc/dual_execution.hpp).
+  gc::GarbleAs garble_as;
 };
 
 /// One gateway's part of an attempt.
@@ -334,8 +345,10 @@ RoundReport run_round_protocol(Party<Tr>& party, const GroupConfig& group, const
   if (recipients.empty()) throw error(errc::invalid_argument, "round: no recipient is live");
   const bool i_receive = std::find(recipients.begin(), recipients.end(), me) != recipients.end();
   report.recipient = i_receive;
+  // B is the second live recipient if there is one: dual execution shows both the circuits'
+  // outputs.
   const PartyId pair_a = recipients.front();
-  const PartyId pair_b = pair_a == 0 ? 1 : 0;
+  const PartyId pair_b = recipients.size() > 1 ? recipients[1] : pair_a == 0 ? 1 : 0;
 
   // 1b. Validation: the quota from the agreed counts, then the shares (validation.hpp), then the
   // range (1c). Every gateway learns the same results, so all leave out the same devices.
@@ -357,7 +370,8 @@ RoundReport run_round_protocol(Party<Tr>& party, const GroupConfig& group, const
     // same values.
     if (!validation_plan(m, group.scheme.threshold, true, layout.ranged()).range) {
       const Gathered candidates = gather(*in.held, valid, layout);
-      const auto far = out_of_range_clients(party, group, in.live, in.self, valid, candidates.values, pair_a, pair_b, prg);
+      const auto far =
+          out_of_range_clients(party, group, in.live, in.self, valid, candidates.values, pair_a, pair_b, prg, hooks.garble_as);
       valid = without(valid, far);
       for (const ClientId c : far) report.rejected.push_back({c, Rejection::out_of_range});
     }
@@ -430,6 +444,9 @@ RoundReport run_round_protocol(Party<Tr>& party, const GroupConfig& group, const
   if ((pol.reveals(Statistic::minimum) || pol.reveals(Statistic::maximum) || pol.reveals(Statistic::alerts)) && K > 0) {
     const PartyId a = pair_a, b = pair_b;
     const auto mine_additive = share_to_pair(party, group, in.live, in.self, a, b, values, prg);
+    // Devices untrusted: gateways are checked too, by dual execution, and both of the pair tell
+    // the other recipients; trusted devices: the semi-honest circuit, A tells them.
+    const bool checked = pol.validation == Validation::required;
     if (me == a || me == b) {
       const bool b_receives = std::find(recipients.begin(), recipients.end(), b) != recipients.end();
       for (std::size_t c = 0; c < channels; ++c) {
@@ -440,9 +457,12 @@ RoundReport run_round_protocol(Party<Tr>& party, const GroupConfig& group, const
         spec.threshold = ch.alert_above ? format.encode(*ch.alert_above).to_int() : top;
         const auto stats = gc::two_party_field_stats(party, prg, me == a ? b : a, me == a, spec,
                                                      std::span<const Mersenne61>(*mine_additive).subspan(c * K, K),
-                                                     b_receives ? gc::Reveal::to_both : gc::Reveal::to_garbler);
+                                                     checked      ? gc::Reveal::to_both_checked
+                                                     : b_receives ? gc::Reveal::to_both
+                                                                  : gc::Reveal::to_garbler,
+                                                     hooks.garble_as);
         if (stats && i_receive) apply(pol, report.channels[c], *stats, format, ch.alert_above.has_value());
-        if (me == a && stats) {  // forward to the recipients outside the pair
+        if ((me == a || checked) && stats) {  // forward to the recipients outside the pair
           std::vector<std::uint8_t> bytes(24);
           edgempc::detail::store_le<std::uint64_t>(bytes.data(), static_cast<std::uint64_t>(stats->minimum));
           edgempc::detail::store_le<std::uint64_t>(bytes.data() + 8, static_cast<std::uint64_t>(stats->maximum));
@@ -456,6 +476,8 @@ RoundReport run_round_protocol(Party<Tr>& party, const GroupConfig& group, const
       for (std::size_t c = 0; c < channels; ++c) {
         const auto bytes = party.receive_bytes(a);
         if (bytes.size() != 24) throw error(errc::malformed_message, "round: a bad min/max/alerts message");
+        if (checked && party.receive_bytes(b) != bytes)
+          throw error(errc::protocol_violation, "round: the circuit pair sent two different min/max/alerts results");
         const gc::FieldStats stats{static_cast<std::int64_t>(edgempc::detail::load_le<std::uint64_t>(bytes.data())),
                                    static_cast<std::int64_t>(edgempc::detail::load_le<std::uint64_t>(bytes.data() + 8)),
                                    edgempc::detail::load_le<std::uint64_t>(bytes.data() + 16)};
