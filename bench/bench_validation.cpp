@@ -7,13 +7,15 @@
 // and range bits) over <clients> honest devices of one reading of 2 channels each, encoded by
 // the device path (temperature [-40, 125] and humidity [0, 100] at 12 fraction bits: 20 and
 // 19 range bits, 43 elements per device). Counters: ns_per_reading (wall
-// time per reading, all three gateways on this machine's cores), bytes_per_gateway (what one
-// gateway sends in all). Beside it, BM_validate_reference/<clients>: the same arithmetic a
+// time per reading, all three gateways on this machine's cores), cpu_ns_per_reading_per_gw (the
+// gateway threads' CPU time per reading, averaged over the 3: one gateway's cost per core),
+// bytes_per_gateway (what one gateway sends in all). Beside it, BM_validate_reference/<clients>: the same arithmetic a
 // gateway must do anyway to read the shares once (one dot product over every element), in one
 // thread: the floor.
 // BM_field_range/<values>/real_time: the range circuit (gc/field_range.hpp) between two parties
 // over <values> shared readings, garbling, OT and evaluation; ns_per_value. Beside it,
-// BM_field_stats/<values>: the min/max/alerts circuit (gc/field_stats.hpp, w = 19) on as many.
+// BM_field_stats/<values>: the min/max/alerts circuit (gc/field_stats.hpp, w = 21) on as many,
+// once semi-honest and once by dual execution (what the round runs with devices validated).
 #include <benchmark/benchmark.h>
 
 #include <edgempc/gc/field_range.hpp>
@@ -23,7 +25,9 @@
 #include <edgempc/platform/gateway/validation.hpp>
 #include <edgempc/sharing/shamir.hpp>
 
+#include <ctime>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -39,6 +43,12 @@ Prg bench_prg(std::uint8_t tag) {
 }
 
 using Held = std::map<ClientId, std::vector<Mersenne61>>;
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
 
 /// The channels of bench_round and the tests, Shamir t = 1 of 3, devices validated.
 GroupConfig bench_group() {
@@ -76,6 +86,8 @@ void BM_validate_shares(benchmark::State& state) {
   const std::vector<PartyId> live{0, 1, 2};
   const ReadingLayout layout(bench_group());
   std::uint64_t sent = 0;
+  double cpu = 0;  // seconds of CPU, summed over the 3 gateway threads and the iterations
+  std::mutex cpu_mutex;
   for (auto _ : state) {
     auto ts = make_local_network(3);
     std::vector<std::thread> threads;
@@ -83,7 +95,11 @@ void BM_validate_shares(benchmark::State& state) {
     for (PartyId me = 0; me < 3; ++me)
       threads.emplace_back([&, me] {
         Party party(*ts[me], std::chrono::seconds(60));
+        const double t0 = thread_cpu_seconds();
         rejected[me] = validate_shares(party, SplitScheme::shamir(1, 3), live, candidates, held[me], layout, true).size();
+        const double used = thread_cpu_seconds() - t0;
+        const std::lock_guard lock(cpu_mutex);
+        cpu += used;
       });
     for (auto& t : threads) t.join();
     if (rejected[0] != 0) state.SkipWithError("an honest device was rejected");
@@ -96,6 +112,8 @@ void BM_validate_shares(benchmark::State& state) {
       benchmark::Counter(readings * static_cast<double>(state.iterations()) * 1e-9,
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["bytes_per_gateway"] = static_cast<double>(sent);
+  // CPU per reading per gateway: what one core of one gateway spends.
+  state.counters["cpu_ns_per_reading_per_gw"] = cpu / 3 / (readings * static_cast<double>(state.iterations())) * 1e9;
 }
 
 void BM_validate_reference(benchmark::State& state) {
@@ -153,7 +171,7 @@ void BM_field_range(benchmark::State& state) {
   state.counters["and_per_value"] = static_cast<double>(gc::field_range_circuit(spec, n).and_count()) / static_cast<double>(n);
 }
 
-void BM_field_stats(benchmark::State& state) {
+void BM_field_stats(benchmark::State& state, gc::Reveal reveal) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const auto [a, b] = shared_values(n);
   const gc::FieldStatsSpec spec{21, 122880};
@@ -161,7 +179,7 @@ void BM_field_stats(benchmark::State& state) {
     two_parties([&](auto& party, PartyId me) {
       Prg prg = bench_prg(static_cast<std::uint8_t>(20 + me));
       const auto stats = gc::two_party_field_stats(party, prg, 1 - me, me == 0, spec,
-                                                   std::span<const Mersenne61>(me == 0 ? a : b), gc::Reveal::to_both);
+                                                   std::span<const Mersenne61>(me == 0 ? a : b), reveal);
       benchmark::DoNotOptimize(stats);
     });
   }
@@ -174,4 +192,10 @@ void BM_field_stats(benchmark::State& state) {
 BENCHMARK(BM_validate_shares)->Arg(1024)->Arg(10000)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_validate_reference)->Arg(1024)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_field_range)->Arg(1024)->Arg(8192)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_field_stats)->Arg(1024)->Arg(8192)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_field_stats, semi_honest, gc::Reveal::to_both)->Arg(1024)->Arg(8192)->UseRealTime()->Unit(benchmark::kMillisecond);
+// The same by dual execution (gc/dual_execution.hpp), as the round runs it with devices validated.
+BENCHMARK_CAPTURE(BM_field_stats, dual_execution, gc::Reveal::to_both_checked)
+    ->Arg(1024)
+    ->Arg(8192)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);

@@ -263,50 +263,65 @@ template <class Tr>
 
   std::vector<RejectedClient> rejected;
   std::vector<Group> frontier{{0, candidates.size()}};
-  std::vector<Mersenne61> rho, rho_sq, diff, rho_bits, bit_diff, rho_rec, rec;
+  std::vector<Mersenne61> rho, diff, bit_diff, rec;
+  // Each channel's range in field elements, once.
+  std::vector<Mersenne61> lows;
+  std::vector<std::uint32_t> bit_count;
+  std::vector<std::vector<Mersenne61>> weights;
+  if (plan.range)
+    for (std::size_t c = 0; c < channels; ++c) {
+      const ChannelRange& range = layout.range(c);
+      lows.push_back(Mersenne61::from_int(range.lo));
+      bit_count.push_back(range.bits);
+      weights.emplace_back();
+      for (std::uint32_t j = 0; j < range.bits; ++j) weights.back().push_back(Mersenne61::from_rep(range.weight(j)));
+    }
   for (std::uint32_t round = 0; !frontier.empty(); ++round) {
     const std::size_t values = plan.values();
     std::vector<Mersenne61> mine(frontier.size() * values, Mersenne61::zero());
     for (std::size_t g = 0; g < frontier.size(); ++g) {
+      // One coefficient per element of the group, drawn at once. Each check uses a disjoint or
+      // equal slice of a device's coefficients: the consistency rows all of them, the square
+      // check those of x, the recomposition those of y, the bit check those of the bits. Every
+      // opened value is then a sum with i.i.d. uniform coefficients, which is all the soundness
+      // argument needs (one check at a time; no check can cancel another's terms).
+      std::size_t total = 0;
+      for (std::size_t i = frontier[g].begin; i < frontier[g].end; ++i) total += shares[i]->size();
+      rho.resize(total);
       Prg stream(derive(coin, "rho", round, static_cast<std::uint32_t>(frontier[g].begin)), PrgAlgorithm::chacha20);
+      batch::random_fill<Mersenne61>(stream, rho);
       Mersenne61 lin = Mersenne61::zero(), sq = Mersenne61::zero(), in_range = Mersenne61::zero();
+      std::size_t at = 0;
       for (std::size_t i = frontier[g].begin; i < frontier[g].end; ++i) {
         const auto& s = *shares[i];
         const std::size_t n = candidates[i].second * channels;  // readings: values, squares, then bits
         const std::span<const Mersenne61> x(s.data(), n), y(s.data() + n, n), bits(s.data() + 2 * n, s.size() - 2 * n);
-        rho.resize(s.size());
-        batch::random_fill<Mersenne61>(stream, rho);
-        lin = lin + batch::dot<Mersenne61>(rho, s);
+        const std::span<const Mersenne61> r(rho.data() + at, s.size());
+        at += s.size();
+        lin = lin + batch::dot<Mersenne61>(r, s);
         if (plan.squares) {
-          rho_sq.resize(n);
           diff.resize(n);
-          batch::random_fill<Mersenne61>(stream, rho_sq);
           batch::mul<Mersenne61>(x, x, diff);
           batch::sub<Mersenne61>(diff, y, diff);
-          sq = sq + batch::dot<Mersenne61>(rho_sq, diff);
+          sq = sq + batch::dot<Mersenne61>(r.first(n), diff);
         }
         if (plan.range) {
           // Every bit a bit: b^2 - b (degree 2t) ...
-          rho_bits.resize(bits.size());
           bit_diff.resize(bits.size());
-          batch::random_fill<Mersenne61>(stream, rho_bits);
           batch::mul<Mersenne61>(bits, bits, bit_diff);
           batch::sub<Mersenne61>(bit_diff, bits, bit_diff);
-          in_range = in_range + batch::dot<Mersenne61>(rho_bits, bit_diff);
+          in_range = in_range + batch::dot<Mersenne61>(r.subspan(2 * n), bit_diff);
           // ... and every reading its bits: x - lo - sum_j w_j b_j (degree t; lo is a public
           // constant, the same share at every point).
-          rho_rec.resize(n);
           rec.resize(n);
-          batch::random_fill<Mersenne61>(stream, rho_rec);
-          for (std::size_t r = 0; r < n; ++r) {
-            const std::size_t c = r % channels;
-            const ChannelRange& range = layout.range(c);
-            const Mersenne61* b = bits.data() + (r / channels) * layout.row_bits() + layout.bit_offset(c);
-            Mersenne61 v = x[r] - Mersenne61::from_int(range.lo);
-            for (std::uint32_t j = 0; j < range.bits; ++j) v = v - Mersenne61::from_rep(range.weight(j)) * b[j];
-            rec[r] = v;
+          for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t c = k % channels;
+            const Mersenne61* b = bits.data() + (k / channels) * layout.row_bits() + layout.bit_offset(c);
+            Mersenne61 v = x[k] - lows[c];
+            for (std::uint32_t j = 0; j < bit_count[c]; ++j) v = v - weights[c][j] * b[j];
+            rec[k] = v;
           }
-          in_range = in_range + batch::dot<Mersenne61>(rho_rec, rec);
+          in_range = in_range + batch::dot<Mersenne61>(r.subspan(n, n), rec);
         }
       }
       for (std::size_t row = 0; row < plan.rows; ++row) mine[g * values + row] = coefficient[row] * lin;
