@@ -19,17 +19,8 @@ using namespace edgempc;
 
 namespace {
 
-std::vector<bool> bits_of(std::uint64_t v, unsigned width) {
-  std::vector<bool> b(width);
-  for (unsigned i = 0; i < width; ++i) b[i] = ((v >> i) & 1) != 0;
-  return b;
-}
-
-std::uint64_t value_of(const std::vector<bool>& bits, std::size_t first, unsigned width) {
-  std::uint64_t v = 0;
-  for (unsigned i = 0; i < width; ++i) v |= static_cast<std::uint64_t>(bits[first + i]) << i;
-  return v;
-}
+using test::bits_of;
+using test::value_of;
 
 /// out0 = a + b (32 bits), out1 = a < b (unsigned), out2 = a * b (32 bits).
 gc::Circuit test_circuit() {

@@ -619,12 +619,12 @@ std::vector<Held> exact_fleet(const Shamir& scheme, std::size_t clients, std::si
   return held;
 }
 
-/// validate_shares run by every gateway of `live` over LocalNetwork.
+/// validate_shares run by every gateway of `live` over LocalNetwork (held per gateway id; the
+/// candidates are what the first live one holds), with a forced coin if `coin` is set.
 std::vector<std::vector<RejectedClient>> validate_all(const SplitScheme& scheme, const std::vector<PartyId>& live,
-                                                      const std::vector<Held>& held, std::size_t channels, bool squares,
-                                                      std::vector<ValidationStats>& stats) {
+                                                      const std::vector<Held>& held, const ReadingLayout& layout, bool squares,
+                                                      std::vector<ValidationStats>& stats, const Prg::Seed* coin = nullptr) {
   const std::size_t m = live.size();
-  const ReadingLayout layout(channels);
   const ContributorSet candidates = held_set(held[live[0]], layout);
   auto ts = make_local_network(m);
   std::vector<std::vector<RejectedClient>> got(m);
@@ -633,10 +633,16 @@ std::vector<std::vector<RejectedClient>> validate_all(const SplitScheme& scheme,
   for (PartyId me = 0; me < m; ++me)
     threads.emplace_back([&, me] {
       Party party(*ts[me], std::chrono::milliseconds(20000));
-      got[me] = validate_shares(party, scheme, live, candidates, held[live[me]], layout, squares, &stats[me]);
+      got[me] = validate_shares(party, scheme, live, candidates, held[live[me]], layout, squares, &stats[me], coin);
     });
   for (auto& t : threads) t.join();
   return got;
+}
+
+std::vector<std::vector<RejectedClient>> validate_all(const SplitScheme& scheme, const std::vector<PartyId>& live,
+                                                      const std::vector<Held>& held, std::size_t channels, bool squares,
+                                                      std::vector<ValidationStats>& stats) {
+  return validate_all(scheme, live, held, ReadingLayout(channels), squares, stats);
 }
 
 }  // namespace
@@ -832,17 +838,9 @@ TEST_CASE("validate_shares: soundness rests on the coin, so a cheat built for a 
   held[2][0][0] += rho[1];
   held[2][0][1] -= rho[0];
   const std::vector<PartyId> live{0, 1, 2};
-  const ContributorSet candidates{{0, 1}};
   const auto run = [&](const Prg::Seed* coin) {  // nullptr: the gateways toss the coin
-    auto ts = make_local_network(3);
-    std::vector<std::vector<RejectedClient>> got(3);
-    std::vector<std::thread> threads;
-    for (PartyId me = 0; me < 3; ++me)
-      threads.emplace_back([&, me] {
-        Party party(*ts[me], std::chrono::milliseconds(20000));
-        got[me] = validate_shares(party, SplitScheme::shamir(1, 3), live, candidates, held[me], ReadingLayout(2), false, nullptr, coin);
-      });
-    for (auto& t : threads) t.join();
+    std::vector<ValidationStats> stats;
+    const auto got = validate_all(SplitScheme::shamir(1, 3), live, held, ReadingLayout(2), false, stats, coin);
     CHECK(got[1] == got[0]);
     CHECK(got[2] == got[0]);
     return got[0];
@@ -867,20 +865,12 @@ TEST_CASE("validate_shares: under any forced coin each kind of invalid share is 
   for (const Cheat how : {Cheat::inconsistent, Cheat::bad_square, Cheat::too_high, Cheat::too_low, Cheat::fake_bits}) {
     auto f = make_fleet(g, 9, 92);
     cheat(g, f, 5, how, salt++);
-    const ContributorSet candidates = held_set(f.held[0], layout);
     for (int k = 0; k <= 4; ++k) {
       CAPTURE(static_cast<int>(how), k);
       Prg::Seed coin{};
       coin[0] = static_cast<std::uint8_t>(k);
-      auto ts = make_local_network(3);
-      std::vector<std::vector<RejectedClient>> got(3);
-      std::vector<std::thread> threads;
-      for (PartyId me = 0; me < 3; ++me)
-        threads.emplace_back([&, me] {
-          Party party(*ts[me], std::chrono::milliseconds(20000));
-          got[me] = validate_shares(party, g.scheme, live, candidates, f.held[me], layout, true, nullptr, k < 4 ? &coin : nullptr);
-        });
-      for (auto& t : threads) t.join();
+      std::vector<ValidationStats> stats;
+      const auto got = validate_all(g.scheme, live, f.held, layout, true, stats, k < 4 ? &coin : nullptr);
       for (PartyId me = 0; me < 3; ++me) CHECK(got[me] == std::vector<RejectedClient>{{5, expected_reason(how)}});
     }
   }

@@ -12,7 +12,9 @@
 #include <edgempc/party.hpp>
 
 #include <array>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "net_conformance.hpp"
 #include "net_tcp_mesh.hpp"
@@ -54,6 +56,20 @@ class HasCode : public Catch::MatcherBase<edgempc::error> {
 inline HasCode has_code(edgempc::errc code) { return HasCode(code); }
 
 /// A fixed-seed PRG: the tests must be reproducible.
+/// The low `width` bits of v, bit i at index i (circuit inputs).
+inline std::vector<bool> bits_of(std::uint64_t v, unsigned width) {
+  std::vector<bool> b(width);
+  for (unsigned i = 0; i < width; ++i) b[i] = ((v >> i) & 1) != 0;
+  return b;
+}
+
+/// The integer of bits[first .. first + width), bit i of it at index first + i (circuit outputs).
+inline std::uint64_t value_of(const std::vector<bool>& bits, std::size_t first, unsigned width) {
+  std::uint64_t v = 0;
+  for (unsigned i = 0; i < width; ++i) v |= static_cast<std::uint64_t>(bits[first + i]) << i;
+  return v;
+}
+
 inline edgempc::Prg seeded(std::uint8_t tag) {
   edgempc::Prg::Seed s{};
   s[0] = tag;
