@@ -111,3 +111,39 @@ TEST_CASE("dual execution: a garbler that garbles a wrong circuit is caught, whi
   }
   CHECK(checked == 6);
 }
+
+TEST_CASE("dual execution: a cheater that echoes the honest party's check back is caught", "[gc]") {
+  // The first party garbles a wrong circuit, then, rushing, waits for the honest party's hash and
+  // sends it back: the role in the hash makes the echo fail.
+  const auto c = test_circuit();
+  const auto wrong = tampered(c);
+  const std::uint64_t a = 0x12345679, b = 0x0fedcba8;
+  REQUIRE(gc::evaluate(wrong, {a, b}) != gc::evaluate(c, {a, b}));
+  const std::vector<bool> first_owns{true, false}, second_owns{false, true};
+  std::optional<errc> honest_failure;
+  test::on_network(test::Net::local, 2, [&](auto& party, PartyId me) {
+    auto prg = test::seeded(static_cast<std::uint8_t>(0xa0 + me));
+    if (me == 0) {  // the cheater, by hand
+      gc::YaoGarbler garbler(wrong, 1);
+      garbler.setup(party, prg);
+      const auto zero = garbler.run_labels(party, prg, first_owns, bits_of(a, 32));
+      gc::YaoEvaluator evaluator(c, 1);
+      evaluator.setup(party, prg);
+      (void)evaluator.run_labels(party, second_owns, bits_of(a, 32));
+      std::vector<std::uint8_t> decoding((zero.size() + 7) / 8, 0);
+      for (std::size_t i = 0; i < zero.size(); ++i)
+        decoding[i / 8] = static_cast<std::uint8_t>(decoding[i / 8] | (zero[i].lsb() << (i % 8)));
+      party.send_bytes(1, decoding);
+      (void)party.receive_bytes(1);                 // the honest decoding bits
+      party.send_bytes(1, party.receive_bytes(1));  // the echo
+    } else {
+      try {
+        (void)gc::run_dual_execution(party, prg, c, 0, false, first_owns, bits_of(b, 32));
+      } catch (const error& e) {
+        honest_failure = static_cast<errc>(e.code().value());
+      }
+    }
+  });
+  REQUIRE(honest_failure);
+  CHECK(*honest_failure == errc::protocol_violation);
+}

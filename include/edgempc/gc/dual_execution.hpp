@@ -13,9 +13,12 @@
 //   2. each party writes down the output labels of both executions for the value it holds:
 //        first:  w = (Z1 ^ v2 * Delta1) || L2,     second: w = L1 || (Z2 ^ v1 * Delta2),
 //      with Z a garbler's output zero-labels, Delta its offset, L the labels a party evaluated,
-//      and sends BLAKE2b-256("edgempc dual execution" || w) to the other;
-//   3. equal hashes: both hold the same output (v1 = v2), which is returned; different: the call
-//      throws errc::protocol_violation and returns nothing.
+//      and sends BLAKE2b-256("edgempc dual execution" || role || w) to the other, role being its
+//      own (0 first, 1 second);
+//   3. each checks that what it received is the hash of the other's role and its own w: then both
+//      hold the same labels, so the same output (v1 = v2), which is returned; else the call
+//      throws errc::protocol_violation and returns nothing. The role in the hash is what stops a
+//      cheater from echoing the honest party's own message back to it.
 // Honest parties: L1 = Z1 ^ f(x) Delta1 and L2 = Z2 ^ f(x) Delta2, so the two w are equal. A
 // first party that garbles another circuit f' (or lies about its decoding bits) leaves the
 // second holding L1 for f'(x) (or a wrong v1); the second's w then equals the first's only if
@@ -35,7 +38,8 @@
 // receiver. Cost: twice Yao's (both garble and both evaluate), plus 2 * (outputs / 8 + 32) bytes.
 //
 // Wire, after the two sessions (each as gc/yao.hpp: base OTs, input labels, tables; no decoding
-// bits): decoding bits (packed, one per output bit), then 32 bytes of hash, in both directions.
+// bits): decoding bits (packed, one per output bit), then 32 bytes of hash (with the sender's
+// role), in both directions.
 #pragma once
 
 #include <sodium.h>
@@ -63,13 +67,14 @@ using GarbleAs = std::function<Circuit(const Circuit&)>;
 
 namespace detail::dual_execution {
 
-/// BLAKE2b-256 of a label and the blocks.
-inline std::array<std::uint8_t, 32> digest(std::span<const Block> first, std::span<const Block> second) {
+/// BLAKE2b-256 of a label, the sender's role (0 first, 1 second) and the blocks.
+inline std::array<std::uint8_t, 32> digest(std::uint8_t role, std::span<const Block> first, std::span<const Block> second) {
   static constexpr std::string_view label = "edgempc dual execution";
   ensure_sodium();
   crypto_generichash_state st;
   crypto_generichash_init(&st, nullptr, 0, 32);
   crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(label.data()), label.size());
+  crypto_generichash_update(&st, &role, 1);
   for (const auto half : {first, second}) {
     const auto bytes = detail::yao::blocks_to_bytes(half);
     crypto_generichash_update(&st, bytes.data(), bytes.size());
@@ -118,18 +123,21 @@ template <Transport Tr>
   const auto theirs = detail::yao::unpack(party.receive_bytes(peer), evaluated.size(), "decoding bits");
   std::vector<bool> value = decode(evaluated, theirs);
 
-  // 2. Both executions' labels for that value, hashed in execution order.
+  // 2. Both executions' labels for that value, in execution order, hashed with this party's
+  // role (sent) and with the other's (expected back).
   std::vector<Block> encoded = garbler.encode_outputs(zero, value);
-  const auto mine = first ? detail::dual_execution::digest(encoded, evaluated)
-                          : detail::dual_execution::digest(evaluated, encoded);
+  const std::span<const Block> exec1 = first ? std::span<const Block>(encoded) : std::span<const Block>(evaluated);
+  const std::span<const Block> exec2 = first ? std::span<const Block>(evaluated) : std::span<const Block>(encoded);
+  const auto mine = detail::dual_execution::digest(first ? 0 : 1, exec1, exec2);
+  const auto expected = detail::dual_execution::digest(first ? 1 : 0, exec1, exec2);
   secure_wipe(zero.data(), zero.size() * sizeof(Block));
   secure_wipe(encoded.data(), encoded.size() * sizeof(Block));
   party.send_bytes(peer, mine);
   const auto other = party.receive_bytes(peer);
-  if (other.size() != mine.size())
+  if (other.size() != expected.size())
     throw error(errc::malformed_message, "dual execution: a check of " + std::to_string(other.size()) + " bytes");
   // 3. The same value at both, or nothing.
-  if (crypto_verify_32(mine.data(), other.data()) != 0)
+  if (crypto_verify_32(expected.data(), other.data()) != 0)
     throw error(errc::protocol_violation, "dual execution: the two executions disagree (party " + std::to_string(peer) +
                                               " garbled a wrong circuit, sent wrong labels or used other inputs)");
   return value;
