@@ -130,10 +130,9 @@ TEST_CASE("dual execution: a cheater that echoes the honest party's check back i
       gc::YaoEvaluator evaluator(c, 1);
       evaluator.setup(party, prg);
       (void)evaluator.run_labels(party, second_owns, bits_of(a, 32));
-      std::vector<std::uint8_t> decoding((zero.size() + 7) / 8, 0);
-      for (std::size_t i = 0; i < zero.size(); ++i)
-        decoding[i / 8] = static_cast<std::uint8_t>(decoding[i / 8] | (zero[i].lsb() << (i % 8)));
-      party.send_bytes(1, decoding);
+      std::vector<bool> decoding(zero.size());
+      for (std::size_t i = 0; i < zero.size(); ++i) decoding[i] = zero[i].lsb();
+      party.send_bytes(1, gc::detail::yao::pack(decoding));
       (void)party.receive_bytes(1);                 // the honest decoding bits
       party.send_bytes(1, party.receive_bytes(1));  // the echo
     } else {

@@ -49,6 +49,7 @@
 #include "edgempc/gc/builder.hpp"
 #include "edgempc/gc/circuit.hpp"
 #include "edgempc/gc/field_stats.hpp"
+#include "edgempc/gc/detail/two_party.hpp"
 #include "edgempc/gc/dual_execution.hpp"
 #include "edgempc/gc/yao.hpp"
 #include "edgempc/party.hpp"
@@ -167,22 +168,10 @@ template <Transport Tr>
   namespace fr = detail::field_range;
   const std::size_t n = shares.size();
   const auto mine = fr::header(spec, n, garbler, reveal);
-  party.send_bytes(peer, mine);
-  const auto theirs = party.receive_bytes(peer);
-  if (theirs.size() != fr::header_bytes)
-    throw error(errc::malformed_message, "gc::two_party_field_range: a header of " + std::to_string(theirs.size()) + " bytes");
-  fr::check_spec(spec);
-  if (n == 0) throw error(errc::invalid_argument, "gc::two_party_field_range: no shares");
-  const auto their_n = edgempc::detail::load_le<std::uint64_t>(theirs.data());
-  if (their_n != n)
-    throw error(errc::size_mismatch, "gc::two_party_field_range: " + std::to_string(n) + " shares here, " +
-                                         std::to_string(their_n) + " at party " + std::to_string(peer));
-  if (!std::equal(mine.begin() + 8, mine.begin() + 25, theirs.begin() + 8))
-    throw error(errc::protocol_violation, "gc::two_party_field_range: party " + std::to_string(peer) +
-                                              " has another range or reveal");
-  if (theirs[25] != (garbler ? 0 : 1))
-    throw error(errc::protocol_violation, std::string("gc::two_party_field_range: both parties are ") +
-                                              (garbler ? "garblers" : "evaluators"));
+  detail::two_party::agree(party, peer, mine, garbler, "gc::two_party_field_range", "range or reveal", [&] {
+    fr::check_spec(spec);
+    if (n == 0) throw error(errc::invalid_argument, "gc::two_party_field_range: no shares");
+  });
   const Circuit c = field_range_circuit(spec, n);
   std::vector<bool> owners(2 * n, false);
   std::fill(owners.begin(), owners.begin() + static_cast<std::ptrdiff_t>(n), true);
@@ -192,11 +181,7 @@ template <Transport Tr>
     const std::uint64_t x = field_range_input(spec, s, garbler);
     for (std::uint32_t i = 0; i < field_range_input_width; ++i) bits.push_back(((x >> i) & 1U) != 0);
   }
-  if (reveal == Reveal::to_both_checked) {
-    const Circuit wrong = garble_as ? garble_as(c) : Circuit{};
-    return run_dual_execution(party, prg, c, peer, garbler, owners, bits, garble_as ? &wrong : nullptr);
-  }
-  return run_yao_once(party, prg, c, peer, garbler, owners, bits, reveal);
+  return detail::two_party::run(party, prg, c, peer, garbler, owners, bits, reveal, garble_as);
 }
 
 }  // namespace gc

@@ -75,6 +75,7 @@
 #include "edgempc/error.hpp"
 #include "edgempc/gc/builder.hpp"
 #include "edgempc/gc/circuit.hpp"
+#include "edgempc/gc/detail/two_party.hpp"
 #include "edgempc/gc/dual_execution.hpp"
 #include "edgempc/gc/yao.hpp"
 #include "edgempc/party.hpp"
@@ -278,22 +279,10 @@ template <Transport Tr>
   const std::size_t n = shares.size();
   // Exchange first, validate after: a party with a bad spec still lets the other one finish.
   const auto mine = fs::header(spec, n, garbler, reveal);
-  party.send_bytes(peer, mine);
-  const auto theirs = party.receive_bytes(peer);
-  if (theirs.size() != fs::header_bytes)
-    throw error(errc::malformed_message, "gc::two_party_field_stats: a header of " + std::to_string(theirs.size()) + " bytes");
-  fs::check_spec(spec);
-  if (n == 0) throw error(errc::invalid_argument, "gc::two_party_field_stats: no shares");
-  const auto their_n = edgempc::detail::load_le<std::uint64_t>(theirs.data());
-  if (their_n != n)
-    throw error(errc::size_mismatch, "gc::two_party_field_stats: " + std::to_string(n) + " shares here, " +
-                                         std::to_string(their_n) + " at party " + std::to_string(peer));
-  if (!std::equal(mine.begin() + 8, mine.begin() + 21, theirs.begin() + 8))
-    throw error(errc::protocol_violation, "gc::two_party_field_stats: party " + std::to_string(peer) +
-                                              " has another value_bits, threshold or reveal");
-  if (theirs[21] != (garbler ? 0 : 1))
-    throw error(errc::protocol_violation, std::string("gc::two_party_field_stats: both parties are ") +
-                                              (garbler ? "garblers" : "evaluators"));
+  detail::two_party::agree(party, peer, mine, garbler, "gc::two_party_field_stats", "value_bits, threshold or reveal", [&] {
+    fs::check_spec(spec);
+    if (n == 0) throw error(errc::invalid_argument, "gc::two_party_field_stats: no shares");
+  });
 
   const Circuit c = field_stats_circuit(spec, n);
   const std::uint32_t width = field_stats_input_width(spec);
@@ -305,11 +294,7 @@ template <Transport Tr>
     const std::uint64_t x = field_stats_input(spec, garbler ? field_stats_offset_share(spec, s) : s);
     for (std::uint32_t i = 0; i < width; ++i) bits.push_back(((x >> i) & 1U) != 0);
   }
-  if (reveal == Reveal::to_both_checked) {
-    const Circuit wrong = garble_as ? garble_as(c) : Circuit{};
-    return field_stats_decode(spec, n, run_dual_execution(party, prg, c, peer, garbler, owners, bits, garble_as ? &wrong : nullptr));
-  }
-  const auto out = run_yao_once(party, prg, c, peer, garbler, owners, bits, reveal);
+  const auto out = detail::two_party::run(party, prg, c, peer, garbler, owners, bits, reveal, garble_as);
   if (!out) return std::nullopt;
   return field_stats_decode(spec, n, *out);
 }
