@@ -3,8 +3,9 @@
 # Installs the Debian/Ubuntu packages edgempc needs to build, test and benchmark.
 set -euo pipefail
 
+# mosquitto: the MQTT broker the MQTT fan-in tests, benchmarks and `smart_home --uplink mqtt` start.
 packages=(g++ cmake make pkg-config libsodium-dev libboost-dev catch2 libbenchmark-dev libsqlite3-dev
-  libtomlplusplus-dev libcli11-dev)
+  libtomlplusplus-dev libcli11-dev mosquitto)
 
 # Installed for this machine's architecture (or architecture-independent): after
 # scripts/test-arm.sh a package may also be installed for arm64 or armhf, and dpkg-query then

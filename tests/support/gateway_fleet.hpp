@@ -269,14 +269,17 @@ class InProcessGroup {
 
   /// Gateways `ids` of the fixture, each finishing rounds up to `last_round`; `edit_group`
   /// changes gateway id's copy of the group's configuration.
+  /// `tweak` adjusts gateway id's options (after the clock, finish limit and log are set).
   InProcessGroup(const Fixture& f, const std::vector<edgempc::PartyId>& ids, std::uint32_t last_round,
-                 const std::function<void(edgempc::PartyId, ep::GroupConfig&)>& edit_group = {})
+                 const std::function<void(edgempc::PartyId, ep::GroupConfig&)>& edit_group = {},
+                 const std::function<void(edgempc::PartyId, ep::GatewayOptions&)>& tweak = {})
       : clock(std::make_shared<ep::ManualClock>(f.open_ms(0))), reports_(f.group.gateways.size()) {
     for (const edgempc::PartyId id : ids) {
       ep::GatewayOptions o;
       o.clock = ep::AnyClock(clock);
       o.finish_limit = std::chrono::milliseconds(15000);
       o.log = [id](const std::string& line) { std::fprintf(stderr, "gateway %u (in process): %s\n", id, line.c_str()); };
+      if (tweak) tweak(id, o);
       ep::GroupConfig group = f.group;
       if (edit_group) edit_group(id, group);
       gateways_.push_back(std::make_unique<ep::Gateway>(group, id, f.gateway_keys[id], f.enrolment, f.store(id), o));
@@ -312,6 +315,12 @@ class InProcessGroup {
     cv_.wait_for(lock, guard, [&] { return reports_[id].size() >= count || !errors_.empty(); });
     if (!errors_.empty()) throw std::runtime_error(errors_.front());
     return reports_[id];
+  }
+  /// The gateway of id `id` (one of `ids`).
+  ep::Gateway& gateway(edgempc::PartyId id) {
+    for (auto& g : gateways_)
+      if (g->id() == id) return *g;
+    throw std::runtime_error("no gateway " + std::to_string(id) + " in this group");
   }
   /// The reports at gateway `id` so far, without waiting.
   std::vector<ep::RoundReport> reports(edgempc::PartyId id) {

@@ -3,7 +3,8 @@
 // platform/gateway/sqlite_store.hpp).
 //
 // Gateway: one gateway of a group, as a long-running object. It wires the parts: an ingest port
-// (tcp_ingest.hpp) whose frames it answers, the intake that checks, opens and stores the devices'
+// (tcp_ingest.hpp) whose frames it answers, and, if asked, an MQTT ingest (mqtt_ingest.hpp)
+// answered by the same handler, the intake that checks, opens and stores the devices'
 // submissions (intake.hpp), a share store it acknowledges nothing before (sqlite_store.hpp), the
 // round clock (platform/round_clock.hpp), and the round finisher (round_finisher.hpp: live set,
 // mesh, retry, outcome, retention), which it runs at the end of each round. What stays here is
@@ -107,6 +108,13 @@ class Gateway {
           return handle(frames, out);
         },
         options_.ingest, options_.log);
+    if (options_.mqtt)
+      mqtt_.emplace(
+          id_, *options_.mqtt,
+          [this](const std::vector<std::span<const std::uint8_t>>& frames, std::vector<std::uint8_t>& out) {
+            return handle(frames, out);
+          },
+          options_.log);
   }
 
   Gateway(const Gateway&) = delete;
@@ -114,13 +122,20 @@ class Gateway {
 
   ~Gateway() {
     stop();
-    ingest_.reset();  // no request is handled while the members go
+    mqtt_.reset();    // no request is handled while the members go
+    ingest_.reset();
   }
 
   [[nodiscard]] PartyId id() const noexcept { return id_; }
   [[nodiscard]] std::uint16_t ingest_port() const { return ingest_->port(); }
   /// The ingest port's counters (connections served, refused, timed out; for monitoring).
   [[nodiscard]] IngestCounters ingest_counters() const { return ingest_->counters(); }
+  /// The MQTT ingest's counters, if the gateway takes submissions through a broker.
+  [[nodiscard]] std::optional<MqttIngestCounters> mqtt_counters() const {
+    return mqtt_ ? std::optional<MqttIngestCounters>(mqtt_->counters()) : std::nullopt;
+  }
+  /// Blocks until the MQTT ingest is subscribed (true at once without one); false after `timeout`.
+  bool wait_mqtt_subscribed(std::chrono::milliseconds timeout) { return !mqtt_ || mqtt_->wait_subscribed(timeout); }
   /// The first round this gateway's clock saw (rounds before it are finished only if the store
   /// holds data of them).
   [[nodiscard]] std::uint32_t start_round() const noexcept { return start_round_; }
@@ -253,6 +268,7 @@ class Gateway {
   std::vector<RoundReport> unreported_;  // published here before a restart, not yet on_report'd
 
   std::optional<TcpIngest> ingest_;  // last: constructed after reload(), destroyed first
+  std::optional<MqttIngest> mqtt_;   // likewise
 };
 
 }  // namespace platform

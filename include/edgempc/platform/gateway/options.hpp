@@ -10,8 +10,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
+#include "edgempc/platform/gateway/mqtt_ingest.hpp"
 #include "edgempc/platform/gateway/round_protocol.hpp"
 #include "edgempc/platform/gateway/tcp_ingest.hpp"
 #include "edgempc/platform/round_clock.hpp"
@@ -31,6 +33,9 @@ struct GatewayOptions {
   std::size_t workers = ThreadPool::default_workers();
   /// Connection limits and timeouts of the ingest port (platform/gateway/tcp_ingest.hpp).
   IngestLimits ingest;
+  /// Also take submissions through an MQTT broker (platform/gateway/mqtt_ingest.hpp), besides
+  /// the TCP ingest port (which the other gateways use for status, and devices may still use).
+  std::optional<MqttIngestOptions> mqtt;
   /// Final rounds whose shares stay in the store (the newest ones); older final rounds are
   /// pruned. 0 keeps everything.
   std::uint32_t retain_rounds = 16;
