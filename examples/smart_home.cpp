@@ -4,7 +4,8 @@
 // mean, variance, minimum, maximum and alerts (readings above --threshold) beside the plaintext
 // this program computes itself. Exits 0 only if every private result matches.
 //
-//   smart_home [--sensors N] [--gateways G] [--threshold T] [--rounds R] [--cheaters K] [--json]
+//   smart_home [--sensors N] [--gateways G] [--threshold T] [--rounds R] [--cheaters K]
+//              [--uplink tcp|mqtt] [--json]
 //
 // Each sensor reads (simulated, with the odd dropout), cleans the readings (range checks),
 // shares them among the gateways (Shamir, t = (G-1)/2; additive for G = 2), seals each share
@@ -17,12 +18,20 @@
 // where the policy allows one, or a well-formed sharing of 490 C. The gateways check every sensor's shares (Shamir groups) and
 // leave the cheaters out; the program exits 0 only if every result matches the plaintext of
 // the honest sensors and the cheaters the gateways name are exactly the K.
+//
+// --uplink mqtt: the sensors publish through an MQTT broker instead of connecting to every
+// gateway: this program starts a local mosquitto (Debian package mosquitto) on a free port of
+// 127.0.0.1, the gateways subscribe to it (platform/gateway/mqtt_ingest.hpp) and the sensors'
+// submissions go through it, batched, by one relay connection (platform/device/mqtt_uplink.hpp).
 #include <edgempc/clean.hpp>
 #include <edgempc/device.hpp>
 #include <edgempc/platform/device/client.hpp>
 #include <edgempc/platform/gateway.hpp>
+#include <edgempc/platform/device/mqtt_uplink.hpp>
 #include <edgempc/platform/device/uplink.hpp>
 
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +45,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -45,12 +55,15 @@
 using namespace edgempc;
 using namespace edgempc::platform;
 
+extern char** environ;
+
 namespace {
 
 struct Options {
   std::size_t sensors = 1000, gateways = 3, rounds = 5, cheaters = 0;
   double threshold = 25.0;
   bool json = false;
+  bool mqtt = false;
 };
 
 // What gateway 0 sends back to this program through a pipe, per round.
@@ -70,7 +83,7 @@ struct Plain {
 };
 
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr, "smart_home: %s\nusage: smart_home [--sensors N] [--gateways G] [--threshold T] [--rounds R] [--cheaters K] [--json]\n", why);
+  std::fprintf(stderr, "smart_home: %s\nusage: smart_home [--sensors N] [--gateways G] [--threshold T] [--rounds R] [--cheaters K] [--uplink tcp|mqtt] [--json]\n", why);
   std::exit(2);
 }
 
@@ -95,6 +108,11 @@ Options parse(int argc, char** argv) {
     else if (a == "--rounds") o.rounds = count(1, 1000);
     else if (a == "--cheaters") o.cheaters = count(0, 32);
     else if (a == "--json") o.json = true;
+    else if (a == "--uplink") {
+      const std::string v = value();
+      if (v != "tcp" && v != "mqtt") usage("--uplink takes tcp or mqtt");
+      o.mqtt = v == "mqtt";
+    }
     else if (a == "--threshold") {
       const std::string v = value();
       char* end = nullptr;
@@ -128,13 +146,50 @@ void sleep_until_ms(std::int64_t t) {
   if (const std::int64_t d = t - now_ms(); d > 0) std::this_thread::sleep_for(std::chrono::milliseconds(d));
 }
 
+// A local mosquitto on a free port of 127.0.0.1, stopped (SIGTERM) when this goes.
+struct Broker {
+  pid_t pid = -1;
+  std::string url;
+  explicit Broker(const std::filesystem::path& dir) {
+    const std::uint16_t port = free_ports(1)[0];
+    std::ofstream(dir / "mosquitto.conf") << "listener " << port << " 127.0.0.1\nallow_anonymous true\n"
+                                          << "max_queued_messages 0\nlog_dest stderr\nlog_type error\n";
+    const std::string conf = (dir / "mosquitto.conf").string();
+    for (const char* exe : {EDGEMPC_MOSQUITTO, "/usr/sbin/mosquitto"}) {
+      const char* argv[] = {exe, "-c", conf.c_str(), nullptr};
+      if (::posix_spawn(&pid, exe, nullptr, nullptr, const_cast<char**>(argv), environ) == 0) break;
+      pid = -1;
+    }
+    if (pid < 0) throw std::runtime_error("cannot start mosquitto (apt-get install mosquitto)");
+    url = "mqtt://127.0.0.1:" + std::to_string(port);
+    for (int i = 0; i < 250; ++i) {  // until it listens (5 s at most)
+      boost::asio::io_context io;
+      boost::asio::ip::tcp::socket sock(io);
+      boost::system::error_code ec;
+      sock.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+      if (!ec) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    throw std::runtime_error("mosquitto did not start listening on " + url);
+  }
+  ~Broker() {
+    ::kill(pid, SIGTERM);
+    ::waitpid(pid, nullptr, 0);
+  }
+};
+
 // A gateway, in its own process: runs every round, and (gateway 0) writes what it learns to `fd`.
 [[noreturn]] void gateway_main(const GroupConfig& group, PartyId id, const KeyPair& keys, const Enrolment& enrolment,
-                               const std::filesystem::path& store, std::uint32_t last_round, int fd) {
+                               const std::filesystem::path& store, std::uint32_t last_round, int fd,
+                               const std::string& mqtt_url) {
   int code = 0;
   try {
     GatewayOptions options;
     options.log = [id](const std::string& line) { std::fprintf(stderr, "  [gateway %u] %s\n", id, line.c_str()); };
+    if (!mqtt_url.empty()) {
+      options.mqtt.emplace();
+      options.mqtt->url = mqtt_url;
+    }
     Gateway gateway(group, id, keys, enrolment, store, options);
     gateway.run(last_round, [&](const RoundReport& r) {
       if (fd < 0) return;
@@ -268,7 +323,11 @@ int main(int argc, char** argv) {
     sensors[id].cheat.emplace(key, id, keys);
   }
 
-  // 3. Start the gateways, each a process with its own encrypted share store.
+  // 3. Start the gateways, each a process with its own encrypted share store (and the broker
+  // they take submissions from, with --uplink mqtt).
+  std::optional<Broker> broker;
+  if (opt.mqtt) broker.emplace(dir);
+  const std::string mqtt_url = broker ? broker->url : "";
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) return 1;
   std::vector<pid_t> children;
@@ -279,15 +338,16 @@ int main(int argc, char** argv) {
       ::close(pipe_fds[0]);
       if (g != 0) ::close(pipe_fds[1]);
       gateway_main(group, g, gateway_keys[g], enrolment, dir / ("gateway" + std::to_string(g) + ".db"),
-                   static_cast<std::uint32_t>(opt.rounds - 1), g == 0 ? pipe_fds[1] : -1);
+                   static_cast<std::uint32_t>(opt.rounds - 1), g == 0 ? pipe_fds[1] : -1, mqtt_url);
     }
     children.push_back(pid);
   }
   ::close(pipe_fds[1]);
-  std::fprintf(opt.json ? stderr : stdout, "smart_home: %zu sensors, %zu gateways (%s), alerts above %.1f C, %zu rounds of %lld ms\n",
+  std::fprintf(opt.json ? stderr : stdout, "smart_home: %zu sensors, %zu gateways (%s), alerts above %.1f C, %zu rounds of %lld ms%s\n",
               opt.sensors, opt.gateways,
               group.scheme.describe().c_str(),
-              opt.threshold, opt.rounds, static_cast<long long>(group.round_length.count()));
+              opt.threshold, opt.rounds, static_cast<long long>(group.round_length.count()),
+              broker ? (", through the MQTT broker " + broker->url).c_str() : "");
 
   // 4. The sensors, on a thread of their own: each round, at the round's open, they read,
   // clean, share, seal and send, whatever gateway 0 is doing. (Sending only after the previous
@@ -304,7 +364,15 @@ int main(int argc, char** argv) {
   std::mutex sent_mutex;
   std::condition_variable sent_cv;
   std::thread senders([&] {
-    Uplink uplink(group);
+    Uplink tcp(group);
+    std::optional<MqttUplink> mqtt;  // one relay connection carrying every sensor's submissions
+    if (broker) {
+      MqttUplinkOptions o;
+      o.url = broker->url;
+      o.device_level = "smart-home-relay";
+      o.retry = std::chrono::milliseconds(500);
+      mqtt.emplace(group, o);
+    }
     Prg prg;
     for (std::uint32_t r = 0; r < opt.rounds; ++r) {
       const std::int64_t open = group.epoch_ms + r * group.round_length.count();
@@ -339,7 +407,7 @@ int main(int argc, char** argv) {
       // had not begun to finish the round yet, and the plaintext below follows the answers.
       const auto deadline = std::chrono::steady_clock::now() +
                             std::chrono::milliseconds(open + group.round_length.count() - now_ms());
-      const auto codes = uplink.send(sealed, deadline);
+      const auto codes = mqtt ? mqtt->send(sealed, deadline) : tcp.send(sealed, deadline);
 
       // The plaintext: every reading that every gateway holds.
       std::vector<double> temperature, humidity;

@@ -50,6 +50,7 @@
 #include <edgempc/platform/config_toml.hpp>
 #include <edgempc/platform/ingest.hpp>
 #include <edgempc/platform/device/seal_sequence.hpp>
+#include <edgempc/platform/device/mqtt_uplink.hpp>
 #include <edgempc/platform/device/uplink.hpp>
 #include <edgempc/version.hpp>
 
@@ -262,9 +263,17 @@ Source open_source(const SourceSpec& spec, const platform::GroupConfig& group, p
 // ---------------------------------------------------------------- the device
 
 int run_device(const fs::path& config_path, const SourceSpec& spec, bool once, std::uint64_t seed, bool verbose,
-               const fs::path& state_path) {
+               const fs::path& state_path, const std::string& uplink_url) {
   const platform::GroupConfig group = platform::load_group_config(config_path);
-  const platform::DeviceLocalConfig local = platform::load_device_local(config_path);
+  platform::DeviceLocalConfig local = platform::load_device_local(config_path);
+  if (uplink_url.starts_with("mqtt")) {
+    if (!local.mqtt) local.mqtt.emplace();
+    local.mqtt->url = uplink_url;
+  } else if (uplink_url == "tcp") {
+    local.mqtt.reset();
+  } else if (!uplink_url.empty()) {
+    throw Usage("--uplink must be tcp or mqtt://HOST:PORT, not '" + uplink_url + "'");
+  }
   const KeyPair keys = load_key_pair(local.secret_key);
   const std::size_t channels = group.channels.size();
   const std::int64_t L = group.round_length.count();
@@ -289,7 +298,26 @@ int run_device(const fs::path& config_path, const SourceSpec& spec, bool once, s
   signals.on_signal([&stopper] { stopper.stop(); });
 
   platform::DeviceClient client(group, local.client_id, keys);
-  platform::Uplink uplink(group, 512, std::chrono::milliseconds(std::clamp<std::int64_t>(L / 2, 200, 5000)));
+  // The uplink: each gateway's ingest port over TCP, or one MQTT broker ([uplink] or --uplink).
+  using Batch = std::vector<std::vector<std::vector<std::uint8_t>>>;
+  std::function<std::vector<std::vector<platform::IngestCode>>(const Batch&, std::chrono::steady_clock::time_point)> send;
+  std::optional<platform::Uplink> tcp_uplink;
+  std::optional<platform::MqttUplink> mqtt_uplink;
+  if (local.mqtt) {
+    platform::MqttUplinkOptions o;
+    o.url = local.mqtt->url;
+    o.username = local.mqtt->username;
+    o.password = platform::load_mqtt_password(*local.mqtt);
+    o.topic_prefix = local.mqtt->topic_prefix;
+    o.device_level = local.mqtt->username ? *local.mqtt->username : "d" + std::to_string(id);
+    o.retry = std::chrono::milliseconds(std::clamp<std::int64_t>(L / 4, 200, 2000));
+    mqtt_uplink.emplace(group, o);
+    send = [&](const Batch& b, std::chrono::steady_clock::time_point d) { return mqtt_uplink->send(b, d); };
+    std::fprintf(stderr, "device %u: sending through the MQTT broker %s as '%s'\n", id, o.url.c_str(), o.device_level.c_str());
+  } else {
+    tcp_uplink.emplace(group, 512, std::chrono::milliseconds(std::clamp<std::int64_t>(L / 2, 200, 5000)));
+    send = [&](const Batch& b, std::chrono::steady_clock::time_point d) { return tcp_uplink->send(b, d); };
+  }
   Prg prg;
 
   const auto open_ms = [&](std::uint32_t r) { return group.epoch_ms + static_cast<std::int64_t>(r) * L; };
@@ -374,7 +402,7 @@ int run_device(const fs::path& config_path, const SourceSpec& spec, bool once, s
       const platform::SealedAt at = sequence.reserve(r);  // durable before the nonce is used
       const auto sealed = client.seal(prg, at.round, at.seq, values);
       const std::vector<std::vector<std::vector<std::uint8_t>>> batch{sealed};
-      const auto codes = uplink.send(batch, steady_at(close - send_slack));
+      const auto codes = send(batch, steady_at(close - send_slack));
       std::string held, names;
       all_held = true;
       for (std::size_t g = 0; g < codes[0].size(); ++g) {
@@ -409,7 +437,7 @@ int main(int argc, char** argv) {
   std::string config, source;
   bool once = false, verbose = false;
   std::uint64_t seed = 0;
-  std::string state;
+  std::string state, uplink;
   app.add_option("--config", config, "The group's TOML file with this device's [device] table")
       ->required()
       ->type_name("FILE");
@@ -425,6 +453,11 @@ int main(int argc, char** argv) {
                  "  uart:DEV      Modbus RTU: 9600 8N1, slave 1, holding registers 0..C-1, signed, x 0.1")
       ->required()
       ->type_name("SPEC");
+  app.add_option("--uplink", uplink,
+                 "How submissions leave: tcp (to each gateway's ingest port) or mqtt://HOST:PORT (through\n"
+                 "an MQTT broker; credentials from the config's [uplink] table). Default: the config's\n"
+                 "[uplink] if it has one, else tcp")
+      ->type_name("URL");
   app.add_flag("--once", once, "Submit one round and exit: status 0 only if every gateway holds it");
   app.add_option("--seed", seed, "Seed of the simulated sensors (sim only; default 0)")->type_name("N");
   app.add_flag("--verbose", verbose, "Log every round's readings on stderr");
@@ -443,7 +476,8 @@ int main(int argc, char** argv) {
       throw Usage(e.what());
     }
     const SourceSpec spec = parse_source(source);
-    return run_device(config, spec, once, seed, verbose, state.empty() ? fs::path(config + ".state") : fs::path(state));
+    return run_device(config, spec, once, seed, verbose, state.empty() ? fs::path(config + ".state") : fs::path(state),
+                      uplink);
   } catch (const Usage& e) {
     std::fprintf(stderr, "edgempc-device: %s\nRun with --help for more information.\n", e.what());
     return 2;

@@ -76,6 +76,16 @@ int run_gateway(const fs::path& config_path) {
   if (local.idle_timeout_ms) options.ingest.idle_timeout = std::chrono::milliseconds(*local.idle_timeout_ms);
   if (local.request_timeout_ms) options.ingest.request_timeout = std::chrono::milliseconds(*local.request_timeout_ms);
   options.ingest.validate();  // a zero limit is a configuration error, said before starting
+  if (local.mqtt) {
+    platform::MqttIngestOptions m;
+    m.url = local.mqtt->url;
+    m.username = local.mqtt->username;
+    m.password = platform::load_mqtt_password(*local.mqtt);
+    m.topic_prefix = local.mqtt->topic_prefix;
+    m.workers = local.mqtt->workers;
+    m.validate();
+    options.mqtt = std::move(m);
+  }
   platform::Gateway gateway(group, local.id, std::move(keys), std::move(enrolment), local.store, options);
   struct Clear {
     SignalWatcher& s;
@@ -90,6 +100,10 @@ int run_gateway(const fs::path& config_path) {
                local.id, group.name.c_str(), group.gateways.size(), enrolled, me.host.c_str(), me.ingest_port,
                me.peer_port, static_cast<long long>(group.round_length.count()), gateway.start_round(),
                local.rounds > 0 ? ("last round " + std::to_string(local.rounds - 1)).c_str() : "until SIGTERM");
+  if (local.mqtt)
+    std::fprintf(stderr, "gateway %u: also taking submissions through the MQTT broker %s (%u worker%s, topics %s/g%u/submit/+)\n",
+                 local.id, local.mqtt->url.c_str(), local.mqtt->workers, local.mqtt->workers == 1 ? "" : "s",
+                 local.mqtt->topic_prefix.c_str(), local.id);
 
   std::size_t reported = 0;
   const auto print = [&](const platform::RoundReport& r) {

@@ -4,7 +4,11 @@
 # nothing (keygen, enrol), three gateways and three simulated devices finishing one round on
 # 127.0.0.1, then a clean stop on SIGTERM and the exit status of a bad --source.
 #
-#   usage: test_gateway_device.sh EDGEMPC_GATEWAY EDGEMPC_DEVICE WORKDIR
+#   usage: test_gateway_device.sh EDGEMPC_GATEWAY EDGEMPC_DEVICE WORKDIR [MOSQUITTO]
+#
+# With MOSQUITTO (the broker's path), the round goes through a local MQTT broker started on a free
+# port: the gateways take submissions through it ([ingest] mqtt) and the devices send with
+# --uplink mqtt://HOST:PORT.
 #
 # Takes about 6 s. On failure the files are kept in WORKDIR and every output is printed.
 set -u
@@ -12,6 +16,7 @@ set -u
 gw=$1
 dev=$2
 work=${3:-${TMPDIR:-/tmp}}
+mosquitto=${4:-}
 dir=$(mktemp -d "$work/tool_gateway_device.XXXXXX") || exit 1
 pids=()
 ok=0
@@ -45,13 +50,13 @@ wait_exit() {
   return 0
 }
 
-# Six consecutive free ports from a random base: nothing answers on them.
+# Seven consecutive free ports from a random base: nothing answers on them.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 base=0
 for _ in $(seq 1 50); do
   candidate=$(( 20000 + RANDOM % 40000 ))
   all_free=1
-  for k in 0 1 2 3 4 5; do port_free $(( candidate + k )) || { all_free=0; break; }; done
+  for k in 0 1 2 3 4 5 6; do port_free $(( candidate + k )) || { all_free=0; break; }; done
   if [ "$all_free" -eq 1 ]; then base=$candidate; break; fi
 done
 [ "$base" -ne 0 ] || fail "no free ports found"
@@ -120,10 +125,12 @@ public_key = "$(cat "gw$i.hex")"
 EOF
   done
 }
+broker_port=$(( base + 6 ))
 gateway_config() {  # id rounds store
   group
   printf '\n[gateway]\nid = %s\nsecret_key = "gw%s.key"\nenrolment = "gw%s.enrolment"\nstore = "%s"\nrounds = %s\n' \
     "$1" "$1" "$1" "$3" "$2"
+  if [ -n "$mosquitto" ]; then printf '\n[ingest]\nmqtt = "mqtt://127.0.0.1:%s"\n' "$broker_port"; fi
 }
 for i in 0 1 2; do
   gateway_config "$i" 1 "gw$i.db" > "gw$i.toml"
@@ -131,6 +138,18 @@ for i in 0 1 2; do
 done
 
 # --- one round: 3 gateways, 3 devices --------------------------------------------------
+uplink=()
+if [ -n "$mosquitto" ]; then
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n' "$broker_port" > mosquitto.conf
+  "$mosquitto" -c mosquitto.conf > mosquitto.out 2> mosquitto.err &
+  pids+=($!)
+  until=$(( $(now_ms) + 5000 ))
+  while port_free "$broker_port"; do
+    [ "$(now_ms)" -lt "$until" ] || fail "mosquitto did not start on port $broker_port"
+    sleep 0.05
+  done
+  uplink=(--uplink "mqtt://127.0.0.1:$broker_port")
+fi
 gw_pids=()
 for i in 0 1 2; do
   "$gw" --config "gw$i.toml" > "gw$i.out" 2> "gw$i.err" &
@@ -139,7 +158,7 @@ for i in 0 1 2; do
 done
 dev_pids=()
 for i in 0 1 2; do
-  "$dev" --config "dev$i.toml" --source sim --once > "dev$i.out" 2> "dev$i.err" &
+  "$dev" --config "dev$i.toml" --source sim --once "${uplink[@]}" > "dev$i.out" 2> "dev$i.err" &
   dev_pids+=($!)
   pids+=($!)
 done
@@ -172,6 +191,14 @@ grep -q '^round 0:' restart.out && fail "the restarted device sealed in round 0 
 grep -q '^round 1:' restart.out || fail "the restarted device did not go on with round 1"
 grep -q '"channels"' gw1.out && fail "gateway 1 (not a recipient) has results"
 [ "$(wc -l < gw0.out)" -eq 1 ] || fail "gateway 0 printed more than one line"
+if [ -n "$mosquitto" ]; then
+  for i in 0 1 2; do
+    grep -q "also taking submissions through the MQTT broker mqtt://127.0.0.1:$broker_port" "gw$i.err" ||
+      fail "gateway $i did not say it takes submissions through the broker"
+    grep -q "sending through the MQTT broker mqtt://127.0.0.1:$broker_port as 'd$i'" "dev$i.err" ||
+      fail "device $i did not say it sends through the broker"
+  done
+fi
 
 # --- SIGTERM stops a gateway cleanly ---------------------------------------------------
 gateway_config 0 0 gw0-term.db > term.toml

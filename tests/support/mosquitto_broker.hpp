@@ -69,6 +69,7 @@ class MosquittoBroker {
   ~MosquittoBroker() { stop(); }
 
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
   [[nodiscard]] std::string url() const { return "mqtt://127.0.0.1:" + std::to_string(port_); }
 
   /// SIGTERM and wait: mosquitto saves its persistence file on the way out.

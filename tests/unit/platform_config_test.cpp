@@ -2,6 +2,8 @@
 // platform/config.hpp (GroupConfig::validate) and platform/config_toml.hpp (the TOML reader).
 #include <edgempc/platform/config_toml.hpp>
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -703,4 +705,45 @@ TEST_CASE("the gateway's operating limits: read when given, unset otherwise, ran
   CHECK_THROWS_AS(parse_gateway_local(with("max_per_address = -1\n"), "/x", "home.toml"), edgempc::error);
   CHECK_THROWS_AS(parse_gateway_local(with("idle_timeout_ms = 1.5\n"), "/x", "home.toml"), edgempc::error);
   CHECK_THROWS_AS(parse_gateway_local(with("retain_rounds = 4294967296\n"), "/x", "home.toml"), edgempc::error);
+}
+
+TEST_CASE("the MQTT tables ingest and uplink read back, and their mistakes are named", "[platform]") {
+  const std::string with_mqtt = full_text +
+                                "[ingest]\nmqtt = \"mqtt://10.0.0.5:1883\"\nusername = \"gw1\"\npassword_file = \"gw1.mqtt\"\n"
+                                "topic_prefix = \"home\"\nworkers = 2\n"
+                                "[uplink]\nmqtt = \"mqtt://10.0.0.5:1884\"\nusername = \"kitchen-1\"\n";
+  const GatewayLocalConfig gw = parse_gateway_local(with_mqtt, "/srv/edgempc", "home.toml");
+  REQUIRE(gw.mqtt);
+  CHECK(gw.mqtt->url == "mqtt://10.0.0.5:1883");
+  CHECK(gw.mqtt->username == std::optional<std::string>("gw1"));
+  CHECK(gw.mqtt->password_file == std::optional<fs::path>(fs::path("/srv/edgempc") / "gw1.mqtt"));
+  CHECK(gw.mqtt->topic_prefix == "home");
+  CHECK(gw.mqtt->workers == 2);
+  const DeviceLocalConfig dev = parse_device_local(with_mqtt, "/srv/edgempc", "home.toml");
+  REQUIRE(dev.mqtt);
+  CHECK(dev.mqtt->url == "mqtt://10.0.0.5:1884");
+  CHECK(dev.mqtt->username == std::optional<std::string>("kitchen-1"));
+  CHECK_FALSE(dev.mqtt->password_file);
+  CHECK(dev.mqtt->topic_prefix == "edgempc");
+  // Without the tables: no broker.
+  CHECK_FALSE(parse_gateway_local(full_text, "/x").mqtt);
+  CHECK_FALSE(parse_device_local(full_text, "/x").mqtt);
+  require_error([&] { (void)parse_gateway_local(full_text + "[ingest]\nusername = \"gw1\"\n", "/x", "h"); },
+                errc::malformed_message, "ingest.mqtt");
+  require_error([&] { (void)parse_gateway_local(full_text + "[ingest]\nmqtt = \"mqtt://h\"\nqos = 2\n", "/x", "h"); },
+                errc::malformed_message, "ingest.qos");
+  require_error([&] { (void)parse_device_local(full_text + "[uplink]\nmqtt = \"mqtt://h\"\nworkers = 2\n", "/x", "h"); },
+                errc::malformed_message, "uplink.workers");
+  // The password: the first line of its file.
+  test::TempDir dir("edgempc-mqtt-config");
+  std::ofstream(dir / "pw") << "s3cret\nignored\n";
+  MqttLocalConfig m;
+  CHECK_FALSE(load_mqtt_password(m));
+  m.password_file = dir / "pw";
+  CHECK(load_mqtt_password(m) == std::optional<std::string>("s3cret"));
+  std::ofstream(dir / "empty") << "\n";
+  m.password_file = dir / "empty";
+  require_error([&] { (void)load_mqtt_password(m); }, errc::invalid_argument, "empty MQTT password");
+  m.password_file = dir / "missing";
+  require_error([&] { (void)load_mqtt_password(m); }, errc::invalid_argument, "missing");
 }

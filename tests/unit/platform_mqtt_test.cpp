@@ -88,9 +88,11 @@ MqttIngestOptions ingest_options(const std::string& url, PartyId g, const std::s
 /// start does), so that messages published before it runs are queued for it.
 void open_session(const std::string& url, PartyId g, const std::string& password = {}) {
   const auto o = ingest_options(url, g, password);
-  mqtt::ConnectOptions c{.client_id = "edgempc-g" + std::to_string(g) + "-0", .username = o.username, .password = o.password,
-                         .clean_start = false, .keep_alive_s = 30, .session_expiry_s = o.session_expiry_s,
-                         .receive_maximum = o.receive_maximum};
+  mqtt::ConnectOptions c;
+  c.client_id = "edgempc-g" + std::to_string(g) + "-0";
+  c.username = o.username, c.password = o.password;
+  c.session_expiry_s = o.session_expiry_s;
+  c.receive_maximum = o.receive_maximum;
   mqtt::MqttConnection conn(mqtt::BrokerAddress::parse(url), c, std::chrono::seconds(5));
   conn.subscribe(mqtt_topics::shared_filter("edgempc", g), 1);
 }
@@ -151,6 +153,29 @@ TEST_CASE("MQTT: a batch of submissions in one message gets one answer per submi
   group.clock->set(f.close_ms(0));
   const auto reports = group.wait_for(0, 1);
   check_round(f, reports[0], readings, std::vector<bool>(30, true));
+}
+
+TEST_CASE("MQTT: the workers of one gateway share its subscription and its store", "[platform]") {
+  test::MosquittoBroker broker;
+  Fixture f(3, 1, 60, 3'600'000, 1, {0});
+  InProcessGroup group(f, {0, 1, 2}, 0, {}, [&](PartyId g, GatewayOptions& o) {
+    o.mqtt = ingest_options(broker.url(), g);
+    o.mqtt->workers = 3;
+  });
+  for (const PartyId g : {0u, 1u, 2u}) REQUIRE(group.gateway(g).wait_mqtt_subscribed(std::chrono::seconds(10)));
+  const auto readings = test::make_readings(60, 0, 4);
+  const auto codes = send_all(f, broker.url(), test::seal_round(f, 0, readings));
+  const auto included = held_by_all(codes);
+  CHECK(std::count(included.begin(), included.end(), true) == 60);
+  for (const PartyId g : {0u, 1u, 2u}) {
+    const auto c = *group.gateway(g).mqtt_counters();
+    REQUIRE(c.per_worker.size() == 3);
+    CHECK(c.messages == 60);
+    // The broker hands each message to one worker (mosquitto: round robin): each got some.
+    for (const auto w : c.per_worker) CHECK(w > 0);
+  }
+  group.clock->set(f.close_ms(0));
+  check_round(f, group.wait_for(0, 1)[0], readings, included);
 }
 
 TEST_CASE("MQTT: a gateway killed between receipt and commit gets the messages again and loses nothing", "[platform]") {
@@ -238,7 +263,9 @@ TEST_CASE("MQTT: a broker restarted with queued submissions loses no reading and
 TEST_CASE("MQTT: the broker refuses a device without credentials and one publishing to another's topic", "[platform]") {
   std::map<std::string, std::string> users{{"gw0", "pw-gw0"}, {"gw1", "pw-gw1"}, {"gw2", "pw-gw2"}};
   for (std::size_t i = 0; i < 3; ++i) users[device_name(i)] = "pw-" + device_name(i);
-  test::MosquittoBroker broker({.users = users, .acl = example_acl(), .persistence = false});
+  test::MosquittoOptions with_acl;
+  with_acl.users = users, with_acl.acl = example_acl(), with_acl.persistence = false;
+  test::MosquittoBroker broker(with_acl);
   Fixture f(3, 1, 3, 3'600'000, 1, {0});
   InProcessGroup group(f, {0, 1, 2}, 0, {},
                        [&](PartyId g, GatewayOptions& o) { o.mqtt = ingest_options(broker.url(), g, users.at("gw" + std::to_string(g))); });

@@ -157,6 +157,15 @@ struct GroupConfig {
 };
 
 /// What one gateway process needs beyond the group: who it is and where its files are.
+/// A process's MQTT broker settings ([ingest] of a gateway, [uplink] of a device).
+struct MqttLocalConfig {
+  std::string url;                                   ///< mqtt://HOST:PORT
+  std::optional<std::string> username;
+  std::optional<std::filesystem::path> password_file;  ///< the password is its first line
+  std::string topic_prefix = "edgempc";
+  std::uint32_t workers = 1;                         ///< gateway only: ingest connections
+};
+
 struct GatewayLocalConfig {
   PartyId id = 0;
   std::filesystem::path secret_key;  ///< key file (net/keys.hpp), mode 0600
@@ -169,6 +178,7 @@ struct GatewayLocalConfig {
   std::optional<std::size_t> max_per_address;       ///< ingest connections from one address
   std::optional<std::uint32_t> idle_timeout_ms;     ///< an ingest connection with no request
   std::optional<std::uint32_t> request_timeout_ms;  ///< one request, first byte to reply
+  std::optional<MqttLocalConfig> mqtt;              ///< [ingest]: also take submissions through a broker
 };
 
 /// What one device process needs beyond the group.
@@ -176,6 +186,7 @@ struct DeviceLocalConfig {
   ClientId client_id = 0;
   std::filesystem::path secret_key;  ///< key file (net/keys.hpp), mode 0600
   std::uint32_t rounds = 0;          ///< stop after this many rounds; 0 = until SIGTERM
+  std::optional<MqttLocalConfig> mqtt;  ///< [uplink]: send through a broker instead of TCP
 };
 
 }  // namespace platform

@@ -64,10 +64,23 @@
 //   store = "gw0.db"
 //   rounds = 0               # optional, default 0: run until SIGTERM
 //
+//   [ingest]                 # optional, only in a gateway's file: also take submissions
+//   mqtt = "mqtt://127.0.0.1:1883"   # through this MQTT broker (platform/gateway/mqtt_ingest.hpp)
+//   username = "gw0"         # optional: the gateway's broker user
+//   password_file = "gw0.mqtt"   # optional: its password (the file's first line), mode 0600
+//   topic_prefix = "edgempc" # optional, default "edgempc"
+//   workers = 1              # optional: connections sharing the subscription
+//
 //   [device]                 # only in a device's file
 //   client_id = 7
 //   secret_key = "dev7.key"  # relative to the file's directory
 //   rounds = 0               # optional, default 0: run until SIGTERM
+//
+//   [uplink]                 # optional, only in a device's file: send through an MQTT broker
+//   mqtt = "mqtt://127.0.0.1:1883"   # instead of to each gateway's ingest port
+//   username = "kitchen-1"   # optional: the device's broker user (also its topic level)
+//   password_file = "kitchen-1.mqtt" # optional
+//   topic_prefix = "edgempc" # optional
 //
 // Statistic names: "count", "mean", "variance", "min", "max", "alerts".
 //
@@ -157,7 +170,7 @@ namespace detail::config_toml {
 class Reader {
  public:
   Reader(std::string_view text, const std::string& source) : source_(source), root_(parse(text)) {
-    check_keys(root_, "", {"group", "policy", "gateways", "channels", "gateway", "device"});
+    check_keys(root_, "", {"group", "policy", "gateways", "channels", "gateway", "device", "ingest", "uplink"});
   }
 
   [[nodiscard]] const toml::table& root() const noexcept { return root_; }
@@ -460,6 +473,17 @@ class Reader {
     local.idle_timeout_ms = r.unsigned_integer<std::uint32_t>(*n, "gateway.idle_timeout_ms");
   if (const auto* n = r.find(t, "request_timeout_ms"))
     local.request_timeout_ms = r.unsigned_integer<std::uint32_t>(*n, "gateway.request_timeout_ms");
+  if (const auto* n = r.find(r.root(), "ingest")) {
+    const toml::table& in = r.table(*n, "ingest");
+    r.check_keys(in, "ingest", {"mqtt", "username", "password_file", "topic_prefix", "workers"});
+    MqttLocalConfig m;
+    m.url = r.string(r.need(in, "ingest", "mqtt"), "ingest.mqtt");
+    if (const auto* u = r.find(in, "username")) m.username = r.string(*u, "ingest.username");
+    if (const auto* f = r.find(in, "password_file")) m.password_file = r.file_path(*f, "ingest.password_file", base_dir);
+    if (const auto* x = r.find(in, "topic_prefix")) m.topic_prefix = r.string(*x, "ingest.topic_prefix");
+    if (const auto* w = r.find(in, "workers")) m.workers = r.unsigned_integer<std::uint32_t>(*w, "ingest.workers");
+    local.mqtt = std::move(m);
+  }
   return local;
 }
 
@@ -474,7 +498,29 @@ class Reader {
   local.client_id = r.unsigned_integer<ClientId>(r.need(t, "device", "client_id"), "device.client_id");
   local.secret_key = r.file_path(r.need(t, "device", "secret_key"), "device.secret_key", base_dir);
   if (const auto* n = r.find(t, "rounds")) local.rounds = r.unsigned_integer<std::uint32_t>(*n, "device.rounds");
+  if (const auto* n = r.find(r.root(), "uplink")) {
+    const toml::table& up = r.table(*n, "uplink");
+    r.check_keys(up, "uplink", {"mqtt", "username", "password_file", "topic_prefix"});
+    MqttLocalConfig m;
+    m.url = r.string(r.need(up, "uplink", "mqtt"), "uplink.mqtt");
+    if (const auto* u = r.find(up, "username")) m.username = r.string(*u, "uplink.username");
+    if (const auto* f = r.find(up, "password_file")) m.password_file = r.file_path(*f, "uplink.password_file", base_dir);
+    if (const auto* x = r.find(up, "topic_prefix")) m.topic_prefix = r.string(*x, "uplink.topic_prefix");
+    local.mqtt = std::move(m);
+  }
   return local;
+}
+
+/// The broker password of an [ingest] or [uplink] table: the first line of its password_file
+/// (nullopt without one). errc::invalid_argument for a missing or unreadable file or an empty
+/// first line.
+[[nodiscard]] inline std::optional<std::string> load_mqtt_password(const MqttLocalConfig& m) {
+  if (!m.password_file) return std::nullopt;
+  const std::string text = detail::config_toml::read_file(*m.password_file);
+  std::string line = text.substr(0, text.find('\n'));
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) throw error(errc::invalid_argument, m.password_file->string() + ": an empty MQTT password");
+  return line;
 }
 
 /// parse_group_config on the file at `path` (at most max_config_file_size bytes).

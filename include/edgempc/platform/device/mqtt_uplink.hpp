@@ -124,11 +124,12 @@ class MqttUplink {
       try {
         if (!conn_) {
           in_flight.clear();
-          mqtt::ConnectOptions connect{.client_id = options_.client_id,
-                                       .username = options_.username,
-                                       .password = options_.password,
-                                       .clean_start = true,
-                                       .keep_alive_s = options_.keep_alive_s};
+          mqtt::ConnectOptions connect;
+          connect.client_id = options_.client_id;
+          connect.username = options_.username;
+          connect.password = options_.password;
+          connect.clean_start = true;  // answers are QoS 0: nothing to resume
+          connect.keep_alive_s = options_.keep_alive_s;
           conn_ = std::make_unique<mqtt::MqttConnection>(broker_, connect, options_.timeout);
           conn_->subscribe(reply_topic, 0);
           for (auto& m : messages) m.ever_sent = false;  // send everything unanswered again

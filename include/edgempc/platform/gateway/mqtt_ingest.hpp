@@ -91,6 +91,7 @@ struct MqttIngestCounters {
   std::uint64_t malformed = 0;   ///< messages answered malformed as a whole
   std::uint64_t connects = 0;    ///< successful connections (the first and every reconnect)
   std::uint64_t outages = 0;     ///< times the broker was lost or could not be reached
+  std::vector<std::uint64_t> per_worker;  ///< messages handled by each worker
 };
 
 class MqttIngest {
@@ -104,6 +105,7 @@ class MqttIngest {
     options_.validate();
     broker_ = mqtt::BrokerAddress::parse(options_.url);
     if (options_.client_id.empty()) options_.client_id = options_.topic_prefix + "-g" + std::to_string(gateway_);
+    counters_.per_worker.assign(options_.workers, 0);
     for (std::size_t k = 0; k < options_.workers; ++k) workers_.emplace_back([this, k] { work(k); });
   }
 
@@ -138,14 +140,15 @@ class MqttIngest {
     while (!stopping()) {
       bool counted = false;
       try {
-        mqtt::ConnectOptions connect{.client_id = options_.client_id + "-" + std::to_string(k),
-                                     .username = options_.username,
-                                     .password = options_.password,
-                                     .clean_start = false,
-                                     .keep_alive_s = options_.keep_alive_s,
-                                     .session_expiry_s = options_.session_expiry_s,
-                                     .receive_maximum = options_.receive_maximum,
-                                     .maximum_packet_size = static_cast<std::uint32_t>(options_.max_packet)};
+        mqtt::ConnectOptions connect;
+        connect.client_id = options_.client_id + "-" + std::to_string(k);
+        connect.username = options_.username;
+        connect.password = options_.password;
+        connect.clean_start = false;  // resume the session: the unacknowledged messages come again
+        connect.keep_alive_s = options_.keep_alive_s;
+        connect.session_expiry_s = options_.session_expiry_s;
+        connect.receive_maximum = options_.receive_maximum;
+        connect.maximum_packet_size = static_cast<std::uint32_t>(options_.max_packet);
         mqtt::MqttConnection conn(broker_, connect, options_.timeout, options_.max_packet);
         conn.subscribe(mqtt_topics::shared_filter(options_.topic_prefix, gateway_), 1);
         {
@@ -162,7 +165,7 @@ class MqttIngest {
           std::vector<mqtt::Packet> publishes;
           for (auto& p : packets)
             if (p.type == mqtt::PacketType::publish) publishes.push_back(std::move(p));
-          if (!publishes.empty()) serve(conn, publishes);
+          if (!publishes.empty()) serve(conn, publishes, k);
         }
       } catch (const error& e) {
         if (!down) log(std::string("MQTT ingest: broker ") + options_.url + " lost or unreachable: " + e.what() + "; retrying");
@@ -181,7 +184,7 @@ class MqttIngest {
 
   /// Answers a batch of messages with one handler call (one store transaction), then publishes
   /// the answers and acknowledges the messages to the broker.
-  void serve(mqtt::MqttConnection& conn, const std::vector<mqtt::Packet>& publishes) {
+  void serve(mqtt::MqttConnection& conn, const std::vector<mqtt::Packet>& publishes, std::size_t worker) {
     if (options_.at_receipt) options_.at_receipt(publishes.size());
     static constexpr std::size_t malformed_message = SIZE_MAX;
     std::vector<std::span<const std::uint8_t>> frames;
@@ -235,6 +238,7 @@ class MqttIngest {
     conn.send(out);
     std::lock_guard lock(mutex_);
     counters_.messages += publishes.size();
+    counters_.per_worker[worker] += publishes.size();
     counters_.requests += frames.size();
     counters_.malformed += bad;
   }

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: Apache-2.0
+// Devices through an MQTT broker (platform/gateway/mqtt_ingest.hpp, platform/device/mqtt_uplink.hpp)
+// beside the direct TCP ingest, in the same run: 3 real gateways in this process (their SQLite
+// stores, their intakes opening every sealed submission) and a local mosquitto started by the
+// benchmark on a free port of 127.0.0.1 (Debian package mosquitto).
+//
+// BM_ingest/<path>/<batch>:  one relay sends 2,000 fresh sealed single-reading submissions to
+//                            each of the 3 gateways and waits for every answer; path 0 = TCP
+//                            (uplink.hpp, <batch> requests per write), 1 = MQTT (<batch>
+//                            submissions per message; 1 = one message per reading). items/s =
+//                            readings ingested per second per gateway (the 3 work at once); the
+//                            counter held = the fraction answered accepted (must be 1).
+// BM_latency/<path>:         one device sends one submission at a time and waits for the
+//                            answers of all 3 gateways, which come after each stored it: the
+//                            time is publish (or send) to stored-and-answered; counters p50_us
+//                            and p99_us over the iterations.
+// BM_round_held/<held>:      <held> idle device connections held open by the broker (CONNECT
+//                            with keep alive 0, from this process), then a round: 1,000 devices'
+//                            submissions through one relay (batches of 64) and the round
+//                            finished and published; time = the round, submissions to report.
+//                            held 0 is the reference in the same run. Counters: connect_s (to
+//                            open the held connections), broker_rss_MiB (the broker's resident
+//                            memory with them held). Needs 2 x held descriptors in all (this
+//                            process's RLIMIT_NOFILE is raised to its hard limit).
+#include <benchmark/benchmark.h>
+
+#include <edgempc/platform/device/mqtt_uplink.hpp>
+#include <edgempc/platform/device/uplink.hpp>
+#include <edgempc/platform/gateway.hpp>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "gateway_fleet.hpp"
+#include "mosquitto_broker.hpp"
+
+namespace {
+
+namespace ep = edgempc::platform;
+
+constexpr std::size_t per_iteration = 2000;
+constexpr int ingest_iterations = 4;
+constexpr int latency_iterations = 400;
+
+/// A broker, 3 gateways taking submissions through it and over TCP, and enough enrolled devices
+/// that every iteration sends fresh submissions.
+struct World {
+  test::MosquittoBroker broker;
+  test::Fixture fixture;
+  std::unique_ptr<test::InProcessGroup> group;
+  std::vector<std::vector<std::vector<std::uint8_t>>> sealed;  // [device][gateway], round 0
+  std::size_t next = 0;
+
+  explicit World(std::size_t devices) : broker(no_persistence()), fixture(3, 1, devices, 3'600'000, 1, {0}) {
+    group = std::make_unique<test::InProcessGroup>(fixture, std::vector<edgempc::PartyId>{0, 1, 2}, 0, nullptr,
+                                                   [&](edgempc::PartyId, ep::GatewayOptions& o) {
+                                                     o.log = [](const std::string&) {};
+                                                     o.mqtt.emplace();
+                                                     o.mqtt->url = broker.url();
+                                                   });
+    for (const edgempc::PartyId g : {0u, 1u, 2u}) group->gateway(g).wait_mqtt_subscribed(std::chrono::seconds(10));
+    const auto readings = test::make_readings(devices, 0, 1);
+    sealed = test::seal_round(fixture, 0, readings);
+  }
+  static test::MosquittoOptions no_persistence() {
+    test::MosquittoOptions o;
+    o.persistence = false;
+    return o;
+  }
+  /// The next `n` devices' submissions (never sent before).
+  std::vector<std::vector<std::vector<std::uint8_t>>> take(std::size_t n) {
+    if (next + n > sealed.size()) throw std::runtime_error("bench_mqtt: out of fresh submissions");
+    std::vector<std::vector<std::vector<std::uint8_t>>> out(sealed.begin() + static_cast<std::ptrdiff_t>(next),
+                                                            sealed.begin() + static_cast<std::ptrdiff_t>(next + n));
+    next += n;
+    return out;
+  }
+};
+
+std::chrono::steady_clock::time_point guard() { return std::chrono::steady_clock::now() + std::chrono::seconds(120); }
+
+void BM_ingest(benchmark::State& state) {
+  const bool mqtt = state.range(0) == 1;
+  const auto batch = static_cast<std::size_t>(state.range(1));
+  World world(per_iteration * static_cast<std::size_t>(ingest_iterations));
+  std::optional<ep::Uplink> tcp;
+  std::optional<ep::MqttUplink> broker;
+  if (mqtt) {
+    ep::MqttUplinkOptions o;
+    o.url = world.broker.url();
+    o.device_level = "relay";
+    o.batch = batch;
+    broker.emplace(world.fixture.group, o);
+  } else {
+    tcp.emplace(world.fixture.group, batch);
+  }
+  std::size_t held = 0, sent = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    const auto subs = world.take(per_iteration);
+    state.ResumeTiming();
+    const auto codes = mqtt ? broker->send(subs, guard()) : tcp->send(subs, guard());
+    for (const auto& c : codes)
+      for (const auto code : c) held += code == ep::IngestCode::accepted ? 1 : 0, ++sent;
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(per_iteration));
+  state.counters["held"] = sent ? static_cast<double>(held) / static_cast<double>(sent) : 0.0;
+}
+BENCHMARK(BM_ingest)
+    ->ArgNames({"mqtt", "batch"})
+    ->Args({0, 1})
+    ->Args({1, 1})
+    ->Args({0, 64})
+    ->Args({1, 64})
+    ->Iterations(ingest_iterations)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_latency(benchmark::State& state) {
+  const bool mqtt = state.range(0) == 1;
+  World world(static_cast<std::size_t>(latency_iterations));
+  std::optional<ep::Uplink> tcp;
+  std::optional<ep::MqttUplink> broker;
+  if (mqtt) {
+    ep::MqttUplinkOptions o;
+    o.url = world.broker.url();
+    o.device_level = "device";
+    broker.emplace(world.fixture.group, o);
+  } else {
+    tcp.emplace(world.fixture.group, 1);
+  }
+  std::vector<double> us;
+  for (auto _ : state) {
+    state.PauseTiming();
+    const auto one = world.take(1);
+    state.ResumeTiming();
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto codes = mqtt ? broker->send(one, guard()) : tcp->send(one, guard());
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    if (!std::all_of(codes[0].begin(), codes[0].end(), ep::is_held)) state.SkipWithError("a submission was not held");
+  }
+  std::sort(us.begin(), us.end());
+  if (!us.empty()) {
+    state.counters["p50_us"] = us[us.size() / 2];
+    state.counters["p99_us"] = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+  }
+}
+BENCHMARK(BM_latency)->ArgName("mqtt")->Arg(0)->Arg(1)->Iterations(latency_iterations)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+double rss_mib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // kB
+  return 0;
+}
+
+void BM_round_held(benchmark::State& state) {
+  const auto held = static_cast<std::size_t>(state.range(0));
+  rlimit lim{};
+  ::getrlimit(RLIMIT_NOFILE, &lim);
+  lim.rlim_cur = lim.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &lim);
+  if (lim.rlim_cur < 2 * held + 200) {
+    state.SkipWithError("not enough descriptors (RLIMIT_NOFILE) for the held connections");
+    return;
+  }
+  World world(1000);  // the broker inherits the raised limit
+  boost::asio::io_context io;
+  std::vector<boost::asio::ip::tcp::socket> sockets;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < held; ++i) {
+    sockets.emplace_back(io);
+    sockets.back().connect({boost::asio::ip::make_address("127.0.0.1"), world.broker.port()});
+    ep::mqtt::ConnectOptions c;
+    c.client_id = "held-" + std::to_string(i);
+    c.clean_start = true;
+    c.keep_alive_s = 0;
+    boost::asio::write(sockets.back(), boost::asio::buffer(ep::mqtt::encode_connect(c)));
+  }
+  for (auto& s : sockets) {  // every CONNACK: the broker holds them all
+    std::array<std::uint8_t, 2> head{};
+    boost::asio::read(s, boost::asio::buffer(head));
+    std::vector<std::uint8_t> rest(head[1]);
+    boost::asio::read(s, boost::asio::buffer(rest));
+    if (head[0] != 0x20 || rest.size() < 2 || rest[1] != 0) {
+      state.SkipWithError("a held connection was refused");
+      return;
+    }
+  }
+  const double connect_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double rss = rss_mib(world.broker.pid());
+  ep::MqttUplinkOptions o;
+  o.url = world.broker.url();
+  o.device_level = "relay";
+  ep::MqttUplink relay(world.fixture.group, o);
+  for (auto _ : state) {
+    const auto codes = relay.send(world.take(1000), guard());
+    world.group->clock->set(world.fixture.close_ms(0));
+    const auto reports = world.group->wait_for(0, 1);
+    if (reports.empty() || reports[0].status != ep::RoundStatus::published || reports[0].contributors != 1000)
+      state.SkipWithError("the round did not publish all 1,000 devices");
+  }
+  state.counters["connect_s"] = connect_s;
+  state.counters["broker_rss_MiB"] = rss;
+}
+BENCHMARK(BM_round_held)->ArgName("held")->Arg(0)->Arg(10000)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
