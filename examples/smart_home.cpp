@@ -153,7 +153,7 @@ struct Broker {
   explicit Broker(const std::filesystem::path& dir) {
     const std::uint16_t port = free_ports(1)[0];
     std::ofstream(dir / "mosquitto.conf") << "listener " << port << " 127.0.0.1\nallow_anonymous true\n"
-                                          << "max_queued_messages 0\nlog_dest stderr\nlog_type error\n";
+                                          << "max_queued_messages 0\nset_tcp_nodelay true\nlog_dest stderr\nlog_type error\n";
     const std::string conf = (dir / "mosquitto.conf").string();
     for (const char* exe : {EDGEMPC_MOSQUITTO, "/usr/sbin/mosquitto"}) {
       const char* argv[] = {exe, "-c", conf.c_str(), nullptr};

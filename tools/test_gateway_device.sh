@@ -140,7 +140,7 @@ done
 # --- one round: 3 gateways, 3 devices --------------------------------------------------
 uplink=()
 if [ -n "$mosquitto" ]; then
-  printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n' "$broker_port" > mosquitto.conf
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nset_tcp_nodelay true\n' "$broker_port" > mosquitto.conf
   "$mosquitto" -c mosquitto.conf > mosquitto.out 2> mosquitto.err &
   pids+=($!)
   until=$(( $(now_ms) + 5000 ))
