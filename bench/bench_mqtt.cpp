@@ -35,6 +35,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -89,6 +90,21 @@ struct World {
     o.persistence = false;
     return o;
   }
+  /// Sends through the broker (`batch` submissions per message, as one relay) or straight to
+  /// the gateways' ingest ports (`batch` requests per write); blocks until every answer.
+  std::function<std::vector<std::vector<ep::IngestCode>>(const std::vector<std::vector<std::vector<std::uint8_t>>>&)>
+  sender(bool mqtt, std::size_t batch) {
+    if (!mqtt) {
+      auto tcp = std::make_shared<ep::Uplink>(fixture.group, batch);
+      return [tcp](const auto& subs) { return tcp->send(subs, guard()); };
+    }
+    ep::MqttUplinkOptions o;
+    o.url = broker.url();
+    o.device_level = "relay";
+    o.batch = batch;
+    auto relay = std::make_shared<ep::MqttUplink>(fixture.group, o);
+    return [relay](const auto& subs) { return relay->send(subs, guard()); };
+  }
   /// The next `n` devices' submissions (never sent before).
   std::vector<std::vector<std::vector<std::uint8_t>>> take(std::size_t n) {
     if (next + n > sealed.size()) throw std::runtime_error("bench_mqtt: out of fresh submissions");
@@ -103,23 +119,13 @@ void BM_ingest(benchmark::State& state) {
   const bool mqtt = state.range(0) == 1;
   const auto batch = static_cast<std::size_t>(state.range(1));
   World world(per_iteration * static_cast<std::size_t>(ingest_iterations), true);
-  std::optional<ep::Uplink> tcp;
-  std::optional<ep::MqttUplink> broker;
-  if (mqtt) {
-    ep::MqttUplinkOptions o;
-    o.url = world.broker.url();
-    o.device_level = "relay";
-    o.batch = batch;
-    broker.emplace(world.fixture.group, o);
-  } else {
-    tcp.emplace(world.fixture.group, batch);
-  }
+  const auto send = world.sender(mqtt, batch);
   std::size_t held = 0, sent = 0;
   for (auto _ : state) {
     state.PauseTiming();
     const auto subs = world.take(per_iteration);
     state.ResumeTiming();
-    const auto codes = mqtt ? broker->send(subs, guard()) : tcp->send(subs, guard());
+    const auto codes = send(subs);
     for (const auto& c : codes)
       for (const auto code : c) held += code == ep::IngestCode::accepted ? 1 : 0, ++sent;
   }
@@ -139,23 +145,14 @@ BENCHMARK(BM_ingest)
 void BM_latency(benchmark::State& state) {
   const bool mqtt = state.range(0) == 1;
   World world(static_cast<std::size_t>(latency_iterations), true);
-  std::optional<ep::Uplink> tcp;
-  std::optional<ep::MqttUplink> broker;
-  if (mqtt) {
-    ep::MqttUplinkOptions o;
-    o.url = world.broker.url();
-    o.device_level = "device";
-    broker.emplace(world.fixture.group, o);
-  } else {
-    tcp.emplace(world.fixture.group, 1);
-  }
+  const auto send = world.sender(mqtt, 1);
   std::vector<double> us;
   for (auto _ : state) {
     state.PauseTiming();
     const auto one = world.take(1);
     state.ResumeTiming();
     const auto t0 = std::chrono::steady_clock::now();
-    const auto codes = mqtt ? broker->send(one, guard()) : tcp->send(one, guard());
+    const auto codes = send(one);
     us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
     if (!std::all_of(codes[0].begin(), codes[0].end(), ep::is_held)) state.SkipWithError("a submission was not held");
   }

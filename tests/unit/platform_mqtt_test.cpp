@@ -155,6 +155,31 @@ TEST_CASE("MQTT: a batch of submissions in one message gets one answer per submi
   check_round(f, reports[0], readings, std::vector<bool>(30, true));
 }
 
+TEST_CASE("MQTT: the uplink splits a batch that would pass the message size limit", "[platform]") {
+  test::MosquittoBroker broker;
+  Fixture f(3, 1, 2, 3'600'000, 1, {0});
+  InProcessGroup group(f, {0, 1, 2}, 0, {}, [&](PartyId g, GatewayOptions& o) { o.mqtt = ingest_options(broker.url(), g); });
+  for (const PartyId g : {0u, 1u, 2u}) REQUIRE(group.gateway(g).wait_mqtt_subscribed(std::chrono::seconds(10)));
+  // 64 requests of 8,000 bytes (no valid submission: each is answered, malformed or the like)
+  // would be 512 KB in one message; the limit is 256 KiB.
+  std::vector<std::vector<std::vector<std::uint8_t>>> big(64, std::vector<std::vector<std::uint8_t>>(3));
+  for (std::size_t i = 0; i < big.size(); ++i)
+    for (auto& s : big[i]) s.assign(8000, static_cast<std::uint8_t>(i));
+  MqttUplinkOptions o;
+  o.url = broker.url();
+  o.device_level = "relay";
+  o.batch = 64;
+  MqttUplink relay(f.group, o);
+  const auto codes = relay.send(big, guard());
+  for (const auto& c : codes)
+    for (const auto code : c) CHECK(code != IngestCode::unavailable);  // every request answered
+  for (const PartyId g : {0u, 1u, 2u}) {
+    const auto c = *group.gateway(g).mqtt_counters();
+    CHECK(c.requests == 64);
+    CHECK(c.messages == (64 + 31) / 32);  // 32 requests of 8,005 bytes fit in one message
+  }
+}
+
 TEST_CASE("MQTT: the workers of one gateway share its subscription and its store", "[platform]") {
   test::MosquittoBroker broker;
   Fixture f(3, 1, 60, 3'600'000, 1, {0});

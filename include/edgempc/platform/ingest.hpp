@@ -38,6 +38,7 @@
 
 #include "edgempc/core/detail/endian.hpp"
 #include "edgempc/error.hpp"
+#include "edgempc/platform/detail/asio_deadline.hpp"
 #include "edgempc/platform/round_report.hpp"
 #include "edgempc/platform/submission.hpp"
 
@@ -226,18 +227,10 @@ class IngestClient {
     run("receive", result);
   }
 
-  // Runs the one pending operation to completion or to the deadline (Asio's blocking calls
-  // have no timeout; this is the usual way to give them one).
+  // Runs the one pending operation to completion or to the deadline.
   void run(const std::string& what, std::optional<boost::system::error_code>& result) {
-    io_.restart();
-    io_.run_for(timeout_);
-    if (!result) {
-      boost::system::error_code ignored;
-      socket_.close(ignored);
-      io_.restart();
-      io_.run();  // let the cancelled handler run before `result` goes out of scope
+    if (!detail::run_until(io_, socket_, result, timeout_))
       throw error(errc::peer_timeout, "IngestClient: " + what + ": no answer within " + std::to_string(timeout_.count()) + " ms");
-    }
     if (*result) {
       boost::system::error_code ignored;
       socket_.close(ignored);

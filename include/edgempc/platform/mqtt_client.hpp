@@ -32,6 +32,7 @@
 #include <boost/asio/write.hpp>
 
 #include "edgempc/error.hpp"
+#include "edgempc/platform/detail/asio_deadline.hpp"
 #include "edgempc/platform/mqtt_wire.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
@@ -287,18 +288,10 @@ class MqttConnection {
     }
   }
 
-  // Runs one pending operation to completion or to `limit` (Asio's blocking calls have no
-  // timeout; this is the usual way to give them one).
+  // Runs one pending operation to completion or to `limit` (platform/detail/asio_deadline.hpp).
   void run(const std::string& what, std::optional<boost::system::error_code>& result, std::chrono::milliseconds limit) {
-    io_.restart();
-    io_.run_for(limit);
-    if (!result) {
-      boost::system::error_code ignored;
-      socket_.close(ignored);
-      io_.restart();
-      io_.run();  // let the cancelled handler run before `result` goes out of scope
+    if (!platform::detail::run_until(io_, socket_, result, limit))
       throw error(errc::peer_timeout, "MQTT: " + what + ": no progress within " + std::to_string(limit.count()) + " ms");
-    }
     if (*result) fail(errc::connection_lost, what + ": " + result->message());
   }
 

@@ -20,6 +20,7 @@
 // PREFIX/reply/# (examples/config/mosquitto.acl).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,11 @@
 
 EDGEMPC_BEGIN_NAMESPACE
 namespace platform {
+
+/// The largest message of the layout (a packet, headers included): 256 KiB, many batches of
+/// single readings or 680 validated readings of one channel. The gateway's MQTT ingest refuses
+/// larger packets (the broker drops them) and the uplink never builds one.
+inline constexpr std::size_t mqtt_max_message = 256 * 1024;
 
 /// The topics of the layout above.
 namespace mqtt_topics {

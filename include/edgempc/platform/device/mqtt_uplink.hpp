@@ -11,7 +11,8 @@
 // connection is reopened and everything unanswered sent again.
 //
 // Batching: up to `batch` submissions for one gateway go in one message (one answer, one store
-// transaction at the gateway); 1 sends each alone.
+// transaction at the gateway), fewer if the message would pass mqtt_max_message (256 KiB); 1
+// sends each alone.
 //
 // Threat: the broker learns who publishes how much and when, never a reading (each submission
 // is sealed for its gateway). Answers are not authenticated: whoever may publish to this
@@ -39,6 +40,7 @@
 #include "edgempc/core/detail/endian.hpp"
 #include "edgempc/error.hpp"
 #include "edgempc/platform/config.hpp"
+#include "edgempc/platform/device/uplink.hpp"
 #include "edgempc/platform/ingest.hpp"
 #include "edgempc/platform/mqtt_client.hpp"
 #include "edgempc/platform/mqtt_topics.hpp"
@@ -87,11 +89,7 @@ class MqttUplink {
       const std::vector<std::vector<std::vector<std::uint8_t>>>& submissions,
       std::chrono::steady_clock::time_point deadline) {
     const std::size_t n = group_.gateways.size();
-    for (const auto& s : submissions)
-      if (s.size() != n)
-        throw error(errc::size_mismatch, "MqttUplink: a submission for " + std::to_string(s.size()) + " gateways, the group has " +
-                                             std::to_string(n));
-    std::vector<std::vector<IngestCode>> codes(submissions.size(), std::vector<IngestCode>(n, IngestCode::unavailable));
+    auto codes = detail::unanswered(submissions, n, "MqttUplink");
     // One message per (gateway, chunk of submissions).
     struct Message {
       std::size_t gateway = 0, begin = 0, end = 0;
@@ -100,20 +98,25 @@ class MqttUplink {
       std::chrono::steady_clock::time_point sent{};
       bool ever_sent = false;
     };
+    // A message ends at `batch` submissions or before it would pass the layout's size limit
+    // (mqtt_max_message, less room for the topic and properties).
+    static constexpr std::size_t payload_limit = mqtt_max_message - 1024;
     std::vector<Message> messages;
     for (std::size_t g = 0; g < n; ++g)
-      for (std::size_t at = 0; at < submissions.size(); at += options_.batch) {
-        Message m{g, at, std::min(submissions.size(), at + options_.batch), {}, false, {}, false};
-        for (std::size_t i = m.begin; i < m.end; ++i) {
-          const auto& s = submissions[i][g];
+      for (std::size_t at = 0; at < submissions.size();) {
+        Message m{g, at, at, {}, false, {}, false};
+        for (; m.end < submissions.size() && m.end - m.begin < options_.batch; ++m.end) {
+          const auto& s = submissions[m.end][g];
           if (s.empty() || s.size() + 1 > max_request_size)
             throw error(errc::message_too_large, "MqttUplink: a submission of " + std::to_string(s.size()) + " bytes");
+          if (m.end > m.begin && m.payload.size() + 5 + s.size() > payload_limit) break;
           const std::size_t where = m.payload.size();
           m.payload.resize(where + 5 + s.size());
           edgempc::detail::store_le<std::uint32_t>(m.payload.data() + where, static_cast<std::uint32_t>(s.size() + 1));
           m.payload[where + 4] = static_cast<std::uint8_t>(IngestKind::submit);
           std::copy(s.begin(), s.end(), m.payload.begin() + static_cast<std::ptrdiff_t>(where + 5));
         }
+        at = m.end;
         messages.push_back(std::move(m));
       }
     std::size_t open = messages.size();

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -24,6 +25,22 @@
 
 EDGEMPC_BEGIN_NAMESPACE
 namespace platform {
+
+namespace detail {
+
+/// Every submission's codes, `unavailable` until a gateway answers (the uplinks' contract:
+/// codes[i][g] for submission i and gateway g); errc::size_mismatch for a submission that is not
+/// sealed for exactly the group's n gateways.
+[[nodiscard]] inline std::vector<std::vector<IngestCode>> unanswered(
+    const std::vector<std::vector<std::vector<std::uint8_t>>>& submissions, std::size_t n, const char* who) {
+  for (const auto& s : submissions)
+    if (s.size() != n)
+      throw error(errc::size_mismatch, std::string(who) + ": a submission for " + std::to_string(s.size()) +
+                                           " gateways, the group has " + std::to_string(n));
+  return std::vector<std::vector<IngestCode>>(submissions.size(), std::vector<IngestCode>(n, IngestCode::unavailable));
+}
+
+}  // namespace detail
 
 class Uplink {
  public:
@@ -39,11 +56,7 @@ class Uplink {
       const std::vector<std::vector<std::vector<std::uint8_t>>>& submissions,
       std::chrono::steady_clock::time_point deadline) {
     const std::size_t n = group_.gateways.size();
-    for (const auto& s : submissions)
-      if (s.size() != n)
-        throw error(errc::size_mismatch, "Uplink: a submission for " + std::to_string(s.size()) + " gateways, the group has " +
-                                             std::to_string(n));
-    std::vector<std::vector<IngestCode>> codes(submissions.size(), std::vector<IngestCode>(n, IngestCode::unavailable));
+    auto codes = detail::unanswered(submissions, n, "Uplink");
     std::vector<std::thread> threads;
     for (std::size_t g = 0; g < n; ++g)
       threads.emplace_back([&, g] { send_to(g, submissions, codes, deadline); });

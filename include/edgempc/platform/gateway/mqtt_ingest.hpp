@@ -21,8 +21,9 @@
 // answers go only to the reply topic of the level it published under, never to a Response Topic
 // it names, so a device cannot direct answers at another device. Bounds: the broker hands this
 // gateway at most `receive_maximum` unacknowledged messages per worker (its Receive Maximum)
-// and none larger than `max_packet` (its Maximum Packet Size); a payload with more requests than
-// max_requests_per_message is answered malformed as a whole.
+// and none larger than `max_packet` (its Maximum Packet Size), so a worker holds at most their
+// product in memory (32 MiB by default) however devices flood; a payload with more requests
+// than max_requests_per_message is answered malformed as a whole.
 //
 // Threads: one per worker, started by the constructor and joined by the destructor; the handler
 // is called from them concurrently (the gateway's locks it). A lost broker is retried every
@@ -63,8 +64,12 @@ struct MqttIngestOptions {
   std::size_t workers = 1;                ///< connections sharing the subscription
   std::uint16_t keep_alive_s = 30;
   std::uint32_t session_expiry_s = 7 * 24 * 3600;  ///< how long the broker queues for a gateway that is down
-  std::uint16_t receive_maximum = 256;    ///< messages in flight to one worker
-  std::size_t max_packet = mqtt::default_max_packet;
+  /// Messages in flight to one worker: what it reads and commits in one batch at most.
+  std::uint16_t receive_maximum = 128;
+  /// The largest message the broker may hand a worker (MQTT Maximum Packet Size; larger ones the
+  /// broker drops). A worker buffers at most receive_maximum x max_packet (32 MiB by default),
+  /// whatever devices send.
+  std::size_t max_packet = mqtt_max_message;
   std::size_t max_requests_per_message = submission_max_batch;
   std::chrono::milliseconds timeout{10000};            ///< connect, subscribe, send
   std::chrono::milliseconds reconnect_backoff{500};
@@ -235,12 +240,15 @@ class MqttIngest {
         out.insert(out.end(), ack.begin(), ack.end());
       }
     }
+    {
+      // Counted before the answers go: a device that has its answer sees the counters include it.
+      std::lock_guard lock(mutex_);
+      counters_.messages += publishes.size();
+      counters_.per_worker[worker] += publishes.size();
+      counters_.requests += frames.size();
+      counters_.malformed += bad;
+    }
     conn.send(out);
-    std::lock_guard lock(mutex_);
-    counters_.messages += publishes.size();
-    counters_.per_worker[worker] += publishes.size();
-    counters_.requests += frames.size();
-    counters_.malformed += bad;
   }
 
   /// DEVICE of PREFIX/gG/submit/DEVICE, if the topic is exactly that.
