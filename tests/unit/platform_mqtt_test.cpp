@@ -391,3 +391,26 @@ TEST_CASE("MQTT: a malformed payload gets its error code and the gateway keeps s
     for (const auto code : c) CHECK(code == IngestCode::accepted);
   CHECK(group.gateway(0).mqtt_counters()->malformed == 4);  // the bad submission is a frame: answered by the intake
 }
+
+TEST_CASE("MQTT: a message the gateway cannot take whole is answered malformed for every request in it", "[platform]") {
+  test::MosquittoBroker broker;
+  Fixture f(3, 1, 4, 3'600'000, 1, {0});
+  InProcessGroup group(f, {0, 1, 2}, 0, {}, [&](PartyId g, GatewayOptions& o) {
+    o.mqtt = ingest_options(broker.url(), g);
+    o.mqtt->max_requests_per_message = 2;  // this gateway takes at most 2 requests per message
+  });
+  for (const PartyId g : {0u, 1u, 2u}) REQUIRE(group.gateway(g).wait_mqtt_subscribed(std::chrono::seconds(10)));
+  MqttUplinkOptions o;
+  o.url = broker.url();
+  o.device_level = "relay";
+  o.batch = 4;  // one message of 4 per gateway
+  MqttUplink relay(f.group, o);
+  // The answer settles the call: no retry until the deadline (which is far: a guard only).
+  const auto codes = relay.send(test::seal_round(f, 0, test::make_readings(4, 0, 8)), guard());
+  for (const auto& c : codes)
+    for (const auto code : c) CHECK(code == IngestCode::malformed);
+  for (const PartyId g : {0u, 1u, 2u}) {
+    CHECK(group.gateway(g).held(0) == 0);
+    CHECK(group.gateway(g).mqtt_counters()->malformed == 1);
+  }
+}

@@ -102,14 +102,10 @@ class MqttConnection {
     run("connect to " + broker.host + ":" + std::to_string(broker.port), result, timeout_);
     socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
     send(encode_connect(options));
-    const auto deadline = std::chrono::steady_clock::now() + timeout_;
-    for (;;) {
-      auto got = from_stream(deadline);
-      if (!got) fail(errc::peer_timeout, "no CONNACK within " + std::to_string(timeout_.count()) + " ms");
-      if (got->type != PacketType::connack) fail(errc::malformed_message, "the broker's first packet is not CONNACK");
-      connack_ = std::move(*got);
-      break;
-    }
+    auto got = from_stream(std::chrono::steady_clock::now() + timeout_);
+    if (!got) fail(errc::peer_timeout, "no CONNACK within " + std::to_string(timeout_.count()) + " ms");
+    if (got->type != PacketType::connack) fail(errc::malformed_message, "the broker's first packet is not CONNACK");
+    connack_ = std::move(*got);
     const std::uint8_t rc = connack_.reason_code;
     if (rc >= 0x80) {
       const std::string why = "the broker refused the connection (reason 0x" + hex(rc) + ")" +

@@ -183,6 +183,15 @@ class MqttUplink {
             if (k >= messages.size() || messages[k].answered) continue;
             Message& m = messages[k];
             const std::size_t count = m.end - m.begin;
+            if (p.payload.size() == ingest_reply_size && p.payload[0] == 0 &&
+                p.payload[1] == static_cast<std::uint8_t>(IngestCode::malformed)) {
+              // The gateway could not frame the message at all (mqtt_topics.hpp): every request in
+              // it is malformed; sending it again would not help.
+              for (std::size_t i = 0; i < count; ++i) codes[m.begin + i][m.gateway] = IngestCode::malformed;
+              m.answered = true;
+              --open;
+              continue;
+            }
             if (p.payload.size() != count * ingest_reply_size) continue;  // a malformed answer: wait for another
             bool valid = true;
             for (std::size_t i = 0; i < count; ++i) {
