@@ -97,6 +97,15 @@ void open_session(const std::string& url, PartyId g, const std::string& password
   conn.subscribe(mqtt_topics::shared_filter("edgempc", g), 1);
 }
 
+/// One relay connection carrying many devices' submissions, `batch` per message.
+MqttUplinkOptions relay_options(const std::string& url, std::size_t batch) {
+  MqttUplinkOptions o;
+  o.url = url;
+  o.device_level = "relay";
+  o.batch = batch;
+  return o;
+}
+
 std::chrono::steady_clock::time_point guard() { return std::chrono::steady_clock::now() + std::chrono::seconds(60); }
 
 /// Polls `held()` (real time, a guard against a hang, never a round boundary).
@@ -140,11 +149,7 @@ TEST_CASE("MQTT: a batch of submissions in one message gets one answer per submi
   const auto readings = test::make_readings(30, 0, 5);
   auto sealed = test::seal_round(f, 0, readings);
   sealed.push_back(sealed[3]);  // the same submission twice in one batch: the second is replayed
-  MqttUplinkOptions o;
-  o.url = broker.url();
-  o.device_level = "relay";
-  o.batch = 16;
-  MqttUplink relay(f.group, o);
+  MqttUplink relay(f.group, relay_options(broker.url(), 16));
   const auto codes = relay.send(sealed, guard());
   for (std::size_t i = 0; i < 30; ++i)
     for (const PartyId g : {0u, 1u, 2u}) CHECK(codes[i][g] == IngestCode::accepted);
@@ -165,11 +170,7 @@ TEST_CASE("MQTT: the uplink splits a batch that would pass the message size limi
   std::vector<std::vector<std::vector<std::uint8_t>>> big(64, std::vector<std::vector<std::uint8_t>>(3));
   for (std::size_t i = 0; i < big.size(); ++i)
     for (auto& s : big[i]) s.assign(8000, static_cast<std::uint8_t>(i));
-  MqttUplinkOptions o;
-  o.url = broker.url();
-  o.device_level = "relay";
-  o.batch = 64;
-  MqttUplink relay(f.group, o);
+  MqttUplink relay(f.group, relay_options(broker.url(), 64));
   const auto codes = relay.send(big, guard());
   for (const auto& c : codes)
     for (const auto code : c) CHECK(code != IngestCode::unavailable);  // every request answered
@@ -231,11 +232,7 @@ TEST_CASE("MQTT: a gateway killed between receipt and commit gets the messages a
   // The devices publish; gateway 0 dies before answering, so no device counts its reading held there.
   std::vector<std::vector<IngestCode>> first;
   {
-    MqttUplinkOptions o;
-    o.url = broker.url();
-    o.device_level = "relay";
-    o.batch = 4;
-    MqttUplink relay(f.group, o);
+    MqttUplink relay(f.group, relay_options(broker.url(), 4));
     first = relay.send(sealed, std::chrono::steady_clock::now() + std::chrono::milliseconds(1500));
   }
   // The child dies when the batch reaches it (a guard against a hang, not a wait for a boundary).
@@ -263,10 +260,7 @@ TEST_CASE("MQTT: a gateway killed between receipt and commit gets the messages a
   CHECK(wait_held(again, 0, 12));
   CHECK(again.held(0) == 12);
   // The devices resend what was never answered: held once, answered replayed.
-  MqttUplinkOptions uo;
-  uo.url = broker.url();
-  uo.device_level = "relay";
-  MqttUplink relay(f.group, uo);
+  MqttUplink relay(f.group, relay_options(broker.url(), 64));
   const auto second = relay.send(sealed, std::chrono::steady_clock::now() + std::chrono::seconds(3));
   for (const auto& c : second) CHECK(c[0] == IngestCode::replayed);
   CHECK(again.held(0) == 12);
@@ -400,11 +394,7 @@ TEST_CASE("MQTT: a message the gateway cannot take whole is answered malformed f
     o.mqtt->max_requests_per_message = 2;  // this gateway takes at most 2 requests per message
   });
   for (const PartyId g : {0u, 1u, 2u}) REQUIRE(group.gateway(g).wait_mqtt_subscribed(std::chrono::seconds(10)));
-  MqttUplinkOptions o;
-  o.url = broker.url();
-  o.device_level = "relay";
-  o.batch = 4;  // one message of 4 per gateway
-  MqttUplink relay(f.group, o);
+  MqttUplink relay(f.group, relay_options(broker.url(), 4));  // one message of 4 per gateway
   // The answer settles the call: no retry until the deadline (which is far: a guard only).
   const auto codes = relay.send(test::seal_round(f, 0, test::make_readings(4, 0, 8)), guard());
   for (const auto& c : codes)

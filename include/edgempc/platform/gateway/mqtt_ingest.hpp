@@ -35,6 +35,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -172,7 +173,9 @@ class MqttIngest {
             if (p.type == mqtt::PacketType::publish) publishes.push_back(std::move(p));
           if (!publishes.empty()) serve(conn, publishes, k);
         }
-      } catch (const error& e) {
+      } catch (const std::exception& e) {
+        // Whatever ends a connection (the broker, the network, a failed allocation) ends only
+        // this connection: nothing may escape a worker's thread and end the gateway.
         if (!down) log(std::string("MQTT ingest: broker ") + options_.url + " lost or unreachable: " + e.what() + "; retrying");
         std::lock_guard lock(mutex_);
         ++counters_.outages;
