@@ -75,6 +75,7 @@
 #include <thread>
 #include <vector>
 
+#include "mqtt_settings.hpp"
 #include "signal_watcher.hpp"
 
 using namespace edgempc;
@@ -87,6 +88,7 @@ struct Usage : std::runtime_error {
 };
 
 using edgempc_tools::SignalWatcher;
+using edgempc_tools::apply_mqtt_settings;
 
 /// A stop flag that sleeps can wait on.
 class Stopper {
@@ -272,7 +274,7 @@ int run_device(const fs::path& config_path, const SourceSpec& spec, bool once, s
   } else if (uplink_url == "tcp") {
     local.mqtt.reset();
   } else if (!uplink_url.empty()) {
-    throw Usage("--uplink must be tcp or mqtt://HOST:PORT, not '" + uplink_url + "'");
+    throw Usage("--uplink must be tcp, mqtt://HOST:PORT or mqtts://HOST:PORT, not '" + uplink_url + "'");
   }
   const KeyPair keys = load_key_pair(local.secret_key);
   const std::size_t channels = group.channels.size();
@@ -305,10 +307,7 @@ int run_device(const fs::path& config_path, const SourceSpec& spec, bool once, s
   std::optional<platform::MqttUplink> mqtt_uplink;
   if (local.mqtt) {
     platform::MqttUplinkOptions o;
-    o.url = local.mqtt->url;
-    o.username = local.mqtt->username;
-    o.password = platform::load_mqtt_password(*local.mqtt);
-    o.topic_prefix = local.mqtt->topic_prefix;
+    apply_mqtt_settings(*local.mqtt, o);
     o.device_level = local.mqtt->username ? *local.mqtt->username : "d" + std::to_string(id);
     o.retry = std::chrono::milliseconds(std::clamp<std::int64_t>(L / 4, 200, 2000));
     mqtt_uplink.emplace(group, o);
@@ -454,8 +453,9 @@ int main(int argc, char** argv) {
       ->required()
       ->type_name("SPEC");
   app.add_option("--uplink", uplink,
-                 "How submissions leave: tcp (to each gateway's ingest port) or mqtt://HOST:PORT (through\n"
-                 "an MQTT broker; credentials from the config's [uplink] table). Default: the config's\n"
+                 "How submissions leave: tcp (to each gateway's ingest port), mqtt://HOST:PORT or\n"
+                 "mqtts://HOST:PORT (through an MQTT broker, mqtts over TLS; credentials and TLS files from\n"
+                 "the config's [uplink] table). Default: the config's\n"
                  "[uplink] if it has one, else tcp")
       ->type_name("URL");
   app.add_flag("--once", once, "Submit one round and exit: status 0 only if every gateway holds it");

@@ -44,6 +44,7 @@
 #include <string>
 #include <thread>
 
+#include "mqtt_settings.hpp"
 #include "signal_watcher.hpp"
 
 using namespace edgempc;
@@ -56,6 +57,7 @@ struct Usage : std::runtime_error {
 };
 
 using edgempc_tools::SignalWatcher;
+using edgempc_tools::apply_mqtt_settings;
 
 int run_gateway(const fs::path& config_path) {
   const platform::GroupConfig group = platform::load_group_config(config_path);
@@ -78,10 +80,7 @@ int run_gateway(const fs::path& config_path) {
   options.ingest.validate();  // a zero limit is a configuration error, said before starting
   if (local.mqtt) {
     platform::MqttIngestOptions m;
-    m.url = local.mqtt->url;
-    m.username = local.mqtt->username;
-    m.password = platform::load_mqtt_password(*local.mqtt);
-    m.topic_prefix = local.mqtt->topic_prefix;
+    apply_mqtt_settings(*local.mqtt, m);
     m.workers = local.mqtt->workers;
     m.validate();
     options.mqtt = std::move(m);

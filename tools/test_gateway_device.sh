@@ -4,11 +4,13 @@
 # nothing (keygen, enrol), three gateways and three simulated devices finishing one round on
 # 127.0.0.1, then a clean stop on SIGTERM and the exit status of a bad --source.
 #
-#   usage: test_gateway_device.sh EDGEMPC_GATEWAY EDGEMPC_DEVICE WORKDIR [MOSQUITTO]
+#   usage: test_gateway_device.sh EDGEMPC_GATEWAY EDGEMPC_DEVICE WORKDIR [MOSQUITTO [OPENSSL]]
 #
 # With MOSQUITTO (the broker's path), the round goes through a local MQTT broker started on a free
 # port: the gateways take submissions through it ([ingest] mqtt) and the devices send with
-# --uplink mqtt://HOST:PORT.
+# --uplink mqtt://HOST:PORT. With OPENSSL too (the openssl program's path), the broker listens
+# with TLS and requires client certificates, all made here: the gateways' [ingest] and the
+# devices' [uplink] tables say mqtts:// and name their CA, certificate and key files.
 #
 # Takes about 6 s. On failure the files are kept in WORKDIR and every output is printed.
 set -u
@@ -17,6 +19,7 @@ gw=$1
 dev=$2
 work=${3:-${TMPDIR:-/tmp}}
 mosquitto=${4:-}
+openssl=${5:-}
 dir=$(mktemp -d "$work/tool_gateway_device.XXXXXX") || exit 1
 pids=()
 ok=0
@@ -130,17 +133,51 @@ gateway_config() {  # id rounds store
   group
   printf '\n[gateway]\nid = %s\nsecret_key = "gw%s.key"\nenrolment = "gw%s.enrolment"\nstore = "%s"\nrounds = %s\n' \
     "$1" "$1" "$1" "$3" "$2"
-  if [ -n "$mosquitto" ]; then printf '\n[ingest]\nmqtt = "mqtt://127.0.0.1:%s"\n' "$broker_port"; fi
+  if [ -n "$openssl" ]; then
+    printf '\n[ingest]\nmqtt = "mqtts://127.0.0.1:%s"\nca_file = "ca.crt"\ncert_file = "gw%s.crt"\nkey_file = "gw%s.pem"\n' \
+      "$broker_port" "$1" "$1"
+  elif [ -n "$mosquitto" ]; then
+    printf '\n[ingest]\nmqtt = "mqtt://127.0.0.1:%s"\n' "$broker_port"
+  fi
 }
+scheme=mqtt
+if [ -n "$openssl" ]; then
+  # A CA, the broker's certificate for 127.0.0.1 and one client certificate per process.
+  scheme=mqtts
+  certificate() {  # name subject extensions
+    printf 'basicConstraints=CA:FALSE\n%s\n' "$3" > "$1.ext"
+    "$openssl" req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$1.pem" -out "$1.csr" \
+      -subj "/CN=$2" 2> /dev/null &&
+      "$openssl" x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.pem -set_serial "$RANDOM$RANDOM" -days 2 \
+        -extfile "$1.ext" -out "$1.crt" 2> /dev/null || fail "openssl could not make $1.crt"
+  }
+  "$openssl" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.pem -out ca.crt -days 2 \
+    -subj /CN=edgempc-test-ca 2> /dev/null || fail "openssl could not make the CA"
+  certificate broker 127.0.0.1 "subjectAltName=IP:127.0.0.1"
+  for i in 0 1 2; do
+    certificate "gw$i" "gw$i" extendedKeyUsage=clientAuth
+    certificate "dev$i" "d$i" extendedKeyUsage=clientAuth
+  done
+fi
 for i in 0 1 2; do
   gateway_config "$i" 1 "gw$i.db" > "gw$i.toml"
-  { group; printf '\n[device]\nclient_id = %s\nsecret_key = "dev%s.key"\n' "$i" "$i"; } > "dev$i.toml"
+  { group; printf '\n[device]\nclient_id = %s\nsecret_key = "dev%s.key"\n' "$i" "$i"
+    if [ -n "$openssl" ]; then
+      printf '\n[uplink]\nmqtt = "mqtts://127.0.0.1:%s"\nca_file = "ca.crt"\ncert_file = "dev%s.crt"\nkey_file = "dev%s.pem"\n' \
+        "$broker_port" "$i" "$i"
+    fi; } > "dev$i.toml"
 done
 
 # --- one round: 3 gateways, 3 devices --------------------------------------------------
 uplink=()
 if [ -n "$mosquitto" ]; then
   printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nset_tcp_nodelay true\n' "$broker_port" > mosquitto.conf
+  if [ -n "$openssl" ]; then
+    # Started as root, mosquitto would read the files below as user mosquitto: stay who we are.
+    printf 'user %s\n' "$(id -un)" >> mosquitto.conf
+    printf 'cafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate true\n' "$dir/ca.crt" "$dir/broker.crt" "$dir/broker.pem" \
+      >> mosquitto.conf
+  fi
   "$mosquitto" -c mosquitto.conf > mosquitto.out 2> mosquitto.err &
   pids+=($!)
   until=$(( $(now_ms) + 5000 ))
@@ -148,7 +185,8 @@ if [ -n "$mosquitto" ]; then
     [ "$(now_ms)" -lt "$until" ] || fail "mosquitto did not start on port $broker_port"
     sleep 0.05
   done
-  uplink=(--uplink "mqtt://127.0.0.1:$broker_port")
+  # Without TLS the devices are told the broker on the command line; with TLS their [uplink] says it.
+  [ -n "$openssl" ] || uplink=(--uplink "mqtt://127.0.0.1:$broker_port")
 fi
 gw_pids=()
 for i in 0 1 2; do
@@ -193,9 +231,9 @@ grep -q '"channels"' gw1.out && fail "gateway 1 (not a recipient) has results"
 [ "$(wc -l < gw0.out)" -eq 1 ] || fail "gateway 0 printed more than one line"
 if [ -n "$mosquitto" ]; then
   for i in 0 1 2; do
-    grep -q "also taking submissions through the MQTT broker mqtt://127.0.0.1:$broker_port" "gw$i.err" ||
+    grep -q "also taking submissions through the MQTT broker $scheme://127.0.0.1:$broker_port" "gw$i.err" ||
       fail "gateway $i did not say it takes submissions through the broker"
-    grep -q "sending through the MQTT broker mqtt://127.0.0.1:$broker_port as 'd$i'" "dev$i.err" ||
+    grep -q "sending through the MQTT broker $scheme://127.0.0.1:$broker_port as 'd$i'" "dev$i.err" ||
       fail "device $i did not say it sends through the broker"
   done
 fi

@@ -35,12 +35,21 @@ extern char** environ;
 
 namespace test {
 
+/// A TLS listener instead of a plain one (PEM files; test_pki.hpp makes them).
+struct MosquittoTls {
+  std::string ca_file;    ///< the CA client certificates must chain to
+  std::string cert_file;  ///< the broker's certificate and key
+  std::string key_file;
+  bool require_certificate = false;  ///< clients must present a certificate of ca_file
+};
+
 struct MosquittoOptions {
   /// user -> password; empty: anonymous clients allowed, no ACL.
   std::map<std::string, std::string> users;
   /// The ACL file's text (used only with users).
   std::string acl;
   bool persistence = true;
+  std::optional<MosquittoTls> tls;
 };
 
 class MosquittoBroker {
@@ -70,7 +79,9 @@ class MosquittoBroker {
 
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
   [[nodiscard]] pid_t pid() const noexcept { return pid_; }
-  [[nodiscard]] std::string url() const { return "mqtt://127.0.0.1:" + std::to_string(port_); }
+  [[nodiscard]] std::string url() const {
+    return (options_.tls ? "mqtts://127.0.0.1:" : "mqtt://127.0.0.1:") + std::to_string(port_);
+  }
 
   /// SIGTERM and wait: mosquitto saves its persistence file on the way out.
   void stop() {
@@ -113,6 +124,10 @@ class MosquittoBroker {
   void write_config() const {
     std::ofstream c(dir_ / "mosquitto.conf");
     c << "listener " << port_ << " 127.0.0.1\n";
+    if (const auto& t = options_.tls) {
+      c << "cafile " << t->ca_file << "\ncertfile " << t->cert_file << "\nkeyfile " << t->key_file
+        << "\nrequire_certificate " << (t->require_certificate ? "true" : "false") << "\ntls_version tlsv1.2\n";
+    }
     // Started as root, mosquitto drops to the user named here (default: "mosquitto", who cannot
     // write into this directory): stay who we are.
     if (const passwd* me = ::getpwuid(::geteuid())) c << "user " << me->pw_name << "\n";

@@ -747,3 +747,35 @@ TEST_CASE("the MQTT tables ingest and uplink read back, and their mistakes are n
   m.password_file = dir / "missing";
   require_error([&] { (void)load_mqtt_password(m); }, errc::invalid_argument, "missing");
 }
+
+TEST_CASE("the TLS keys of the MQTT tables read back, and need an mqtts URL", "[platform]") {
+  const std::string tls = full_text +
+                          "[ingest]\nmqtt = \"mqtts://broker.lan:8883\"\nca_file = \"ca.pem\"\ncert_file = \"/etc/edgempc/gw1.crt\"\n"
+                          "key_file = \"gw1.key\"\nserver_name = \"broker.lan\"\n"
+                          "[uplink]\nmqtt = \"mqtts://broker.lan\"\n";
+  const GatewayLocalConfig gw = parse_gateway_local(tls, "/srv/edgempc", "home.toml");
+  REQUIRE(gw.mqtt);
+  CHECK(gw.mqtt->ca_file == std::optional<fs::path>(fs::path("/srv/edgempc") / "ca.pem"));
+  CHECK(gw.mqtt->cert_file == std::optional<fs::path>("/etc/edgempc/gw1.crt"));
+  CHECK(gw.mqtt->key_file == std::optional<fs::path>(fs::path("/srv/edgempc") / "gw1.key"));
+  CHECK(gw.mqtt->server_name == std::optional<std::string>("broker.lan"));
+  // mqtts:// alone: the system's CA store, no client certificate.
+  const DeviceLocalConfig dev = parse_device_local(tls, "/srv/edgempc", "home.toml");
+  REQUIRE(dev.mqtt);
+  CHECK(dev.mqtt->url == "mqtts://broker.lan");
+  CHECK_FALSE(dev.mqtt->ca_file);
+  CHECK_FALSE(dev.mqtt->cert_file);
+  CHECK_FALSE(dev.mqtt->server_name);
+  // TLS files with a plain URL: the file contradicts itself.
+  require_error([&] { (void)parse_gateway_local(full_text + "[ingest]\nmqtt = \"mqtt://h\"\nca_file = \"ca.pem\"\n", "/x", "h"); },
+                errc::invalid_argument, "need an mqtts:// URL");
+  require_error([&] { (void)parse_device_local(full_text + "[uplink]\nmqtt = \"mqtt://h\"\nserver_name = \"h\"\n", "/x", "h"); },
+                errc::invalid_argument, "need an mqtts:// URL");
+  // A certificate without its key, or a key without its certificate.
+  require_error([&] { (void)parse_device_local(full_text + "[uplink]\nmqtt = \"mqtts://h\"\ncert_file = \"a.crt\"\n", "/x", "h"); },
+                errc::invalid_argument, "cert_file and key_file go together");
+  require_error([&] { (void)parse_gateway_local(full_text + "[ingest]\nmqtt = \"mqtts://h\"\nkey_file = \"a.key\"\n", "/x", "h"); },
+                errc::invalid_argument, "cert_file and key_file go together");
+  require_error([&] { (void)parse_gateway_local(full_text + "[ingest]\nmqtt = \"mqtts://h\"\nca_file = 3\n", "/x", "h"); },
+                errc::malformed_message, "ingest.ca_file");
+}

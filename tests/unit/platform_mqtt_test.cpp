@@ -2,8 +2,9 @@
 // Devices through an MQTT broker (platform/gateway/mqtt_ingest.hpp, platform/device/mqtt_uplink.hpp)
 // with a real mosquitto started by each test on a free port of 127.0.0.1 (tests/support/
 // mosquitto_broker.hpp), real gateways with their SQLite stores, and, for the crash, a gateway in a
-// child process killed by a test hook between receipt and commit. The gateways run on a
-// ManualClock: no test waits for a round boundary.
+// child process killed by a test hook between receipt and commit; TLS to a mosquitto TLS
+// listener with certificates made at test time (tests/support/test_pki.hpp). The gateways run on
+// a ManualClock: no test waits for a round boundary.
 #include <catch2/catch.hpp>
 
 #include <edgempc/platform/device/mqtt_uplink.hpp>
@@ -18,6 +19,11 @@
 
 #include "gateway_fleet.hpp"
 #include "mosquitto_broker.hpp"
+#ifdef EDGEMPC_TEST_TLS
+#include <edgempc/platform/mqtt_tls.hpp>
+
+#include "test_pki.hpp"
+#endif
 
 using namespace edgempc;
 using namespace edgempc::platform;
@@ -404,3 +410,172 @@ TEST_CASE("MQTT: a message the gateway cannot take whole is answered malformed f
     CHECK(group.gateway(g).mqtt_counters()->malformed == 1);
   }
 }
+
+TEST_CASE("MQTT: a TLS link is needed exactly for mqtts URLs", "[platform]") {
+  const auto code_is = [](errc c) {
+    return Catch::Predicate<error>([c](const error& e) { return e.code() == make_error_code(c); });
+  };
+  const auto a = mqtt::BrokerAddress::parse("mqtts://broker.lan");
+  CHECK(a.tls);
+  CHECK(a.port == 8883);
+  CHECK(mqtt::BrokerAddress::parse("mqtts://[::1]:9883").port == 9883);
+  CHECK_FALSE(mqtt::BrokerAddress::parse("mqtt://broker.lan").tls);
+  CHECK_THROWS_MATCHES(mqtt::BrokerAddress::parse("tls://broker.lan"), error, code_is(errc::invalid_argument));
+  MqttUplinkOptions o;
+  o.url = "mqtts://127.0.0.1:1";
+  CHECK_THROWS_MATCHES(o.validate(), error, code_is(errc::unsupported));  // never plain TCP instead
+  MqttIngestOptions i;
+  i.url = "mqtts://127.0.0.1:1";
+  CHECK_THROWS_MATCHES(i.validate(), error, code_is(errc::unsupported));
+  // A link with an mqtt:// URL: the configuration contradicts itself.
+  i.url = "mqtt://127.0.0.1:1";
+  i.tls = [](boost::asio::io_context& io) -> std::unique_ptr<mqtt::detail::Link> { return std::make_unique<mqtt::detail::TcpLink>(io); };
+  CHECK_THROWS_MATCHES(i.validate(), error, code_is(errc::invalid_argument));
+}
+
+#ifdef EDGEMPC_TEST_TLS
+namespace {
+
+mqtt::LinkFactory tls_for(const std::string& ca, const test::Pem* client = nullptr, const std::string& server_name = {}) {
+  mqtt::TlsOptions t;
+  t.ca_file = ca;
+  if (client) t.cert_file = client->cert, t.key_file = client->key;
+  t.server_name = server_name;
+  return mqtt::tls_link(t);
+}
+
+test::MosquittoOptions tls_broker(const test::TestPki& pki, bool require_certificate) {
+  test::MosquittoOptions o;
+  o.persistence = false;
+  test::MosquittoTls t;
+  t.ca_file = pki.ca().cert, t.cert_file = pki.server().cert, t.key_file = pki.server().key;
+  t.require_certificate = require_certificate;
+  o.tls = t;
+  return o;
+}
+
+auto code_is(errc c) {
+  return Catch::Predicate<error>([c](const error& e) { return e.code() == make_error_code(c); }, "error code " + make_error_code(c).message());
+}
+
+}  // namespace
+
+TEST_CASE("MQTT over TLS: rounds through a TLS broker with client certificates publish the plaintext", "[platform]") {
+  test::TestPki pki;
+  test::MosquittoBroker broker(tls_broker(pki, true));
+  REQUIRE(broker.url().starts_with("mqtts://"));
+  Fixture f(3, 1, 12, 3'600'000, 1, {0});
+  InProcessGroup group(f, {0, 1, 2}, 0, {}, [&](PartyId g, GatewayOptions& o) {
+    o.mqtt = ingest_options(broker.url(), g);
+    o.mqtt->tls = tls_for(pki.ca().cert, &pki.client("gw" + std::to_string(g)));
+    o.mqtt->workers = 2;
+  });
+  for (const PartyId g : {0u, 1u, 2u}) REQUIRE(group.gateway(g).wait_mqtt_subscribed(std::chrono::seconds(10)));
+  const auto readings = test::make_readings(12, 0, 3);
+  const auto sealed = test::seal_round(f, 0, readings);
+  std::vector<bool> included;
+  for (std::size_t i = 0; i < sealed.size(); ++i) {
+    MqttUplinkOptions o;
+    o.url = broker.url();
+    o.device_level = device_name(i);
+    o.tls = tls_for(pki.ca().cert, &pki.client(device_name(i)));
+    o.retry = std::chrono::milliseconds(500);
+    MqttUplink up(f.group, o);
+    const auto got = up.send({sealed[i]}, guard());
+    included.push_back(std::all_of(got[0].begin(), got[0].end(), is_held));
+  }
+  CHECK(std::count(included.begin(), included.end(), true) == 12);
+  group.clock->set(f.close_ms(0));
+  const auto reports = group.wait_for(0, 1);
+  REQUIRE(reports.size() == 1);
+  check_round(f, reports[0], readings, included);
+  CHECK(group.gateway(0).mqtt_counters()->requests == 12);
+}
+
+TEST_CASE("MQTT over TLS: a broker or client whose certificate does not check out is refused", "[platform]") {
+  test::TestPki pki;
+  Fixture f(3, 1, 1, 3'600'000, 1, {0});
+  const auto sealed = test::seal_round(f, 0, test::make_readings(1, 0, 1));
+  MqttUplinkOptions o;
+  o.device_level = "d0";
+  o.timeout = std::chrono::seconds(5);
+
+  SECTION("a broker certificate from a CA this side does not trust") {
+    test::MosquittoBroker broker(tls_broker(pki, false));
+    o.url = broker.url();
+    o.tls = tls_for(pki.rogue_ca().cert);
+    MqttUplink up(f.group, o);
+    CHECK_THROWS_MATCHES(up.send({sealed[0]}, guard()), error, code_is(errc::authentication_failed));
+  }
+  SECTION("a broker certificate for another name") {
+    test::MosquittoBroker broker(tls_broker(pki, false));
+    o.url = broker.url();
+    o.tls = tls_for(pki.ca().cert, nullptr, "broker.example");
+    MqttUplink up(f.group, o);
+    CHECK_THROWS_MATCHES(up.send({sealed[0]}, guard()), error, code_is(errc::authentication_failed));
+  }
+  SECTION("the right name given as server_name is accepted (DNS localhost in the certificate)") {
+    test::MosquittoBroker broker(tls_broker(pki, false));
+    mqtt::ConnectOptions c;
+    c.client_id = "probe";
+    mqtt::MqttConnection conn(mqtt::BrokerAddress::parse(broker.url()), c, std::chrono::seconds(5), mqtt::default_max_packet,
+                              tls_for(pki.ca().cert, nullptr, "localhost"));
+    CHECK(conn.connack().reason_code == 0);
+  }
+  SECTION("no client certificate where the broker requires one") {
+    test::MosquittoBroker broker(tls_broker(pki, true));
+    o.url = broker.url();
+    o.tls = tls_for(pki.ca().cert);
+    MqttUplink up(f.group, o);
+    CHECK_THROWS_MATCHES(up.send({sealed[0]}, guard()), error, code_is(errc::authentication_failed));
+  }
+  SECTION("a client certificate from another CA") {
+    test::MosquittoBroker broker(tls_broker(pki, true));
+    o.url = broker.url();
+    test::Pem rogue_client{pki.rogue_server().cert, pki.rogue_server().key};
+    o.tls = tls_for(pki.ca().cert, &rogue_client);
+    MqttUplink up(f.group, o);
+    CHECK_THROWS_MATCHES(up.send({sealed[0]}, guard()), error, code_is(errc::authentication_failed));
+  }
+  SECTION("plain MQTT to a TLS listener fails, and does not hang") {
+    test::MosquittoBroker broker(tls_broker(pki, false));
+    mqtt::ConnectOptions c;
+    c.client_id = "plain";
+    const std::string plain = "mqtt://127.0.0.1:" + std::to_string(broker.port());
+    CHECK_THROWS_AS(mqtt::MqttConnection(mqtt::BrokerAddress::parse(plain), c, std::chrono::seconds(5)), error);
+  }
+  SECTION("TLS to a plain listener fails, and does not hang") {
+    test::MosquittoOptions plain;
+    plain.persistence = false;
+    test::MosquittoBroker broker(plain);
+    mqtt::ConnectOptions c;
+    c.client_id = "tls";
+    const std::string tls = "mqtts://127.0.0.1:" + std::to_string(broker.port());
+    CHECK_THROWS_AS(mqtt::MqttConnection(mqtt::BrokerAddress::parse(tls), c, std::chrono::seconds(5), mqtt::default_max_packet,
+                                         tls_for(pki.ca().cert)),
+                    error);
+  }
+}
+
+TEST_CASE("MQTT over TLS: bad TLS files are refused when the link is made", "[platform]") {
+  test::TestPki pki;
+  mqtt::TlsOptions t;
+  SECTION("a missing CA file") { t.ca_file = pki.file("nonexistent.pem"); }
+  SECTION("a certificate without its key") {
+    t.ca_file = pki.ca().cert;
+    t.cert_file = pki.client("a").cert;
+  }
+  SECTION("a key that does not fit the certificate") {
+    t.ca_file = pki.ca().cert;
+    t.cert_file = pki.client("a").cert;
+    t.key_file = pki.client("b").key;
+  }
+  SECTION("a file that is no PEM") {
+    t.ca_file = pki.ca().cert;
+    t.cert_file = pki.client("a").cert;
+    t.key_file = pki.file("junk.pem");
+    std::ofstream(t.key_file) << "not a key\n";
+  }
+  CHECK_THROWS_MATCHES(mqtt::tls_link(t), error, code_is(errc::invalid_argument));
+}
+#endif

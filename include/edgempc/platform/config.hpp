@@ -159,11 +159,16 @@ struct GroupConfig {
 /// What one gateway process needs beyond the group: who it is and where its files are.
 /// A process's MQTT broker settings ([ingest] of a gateway, [uplink] of a device).
 struct MqttLocalConfig {
-  std::string url;                                   ///< mqtt://HOST:PORT
+  std::string url;                                   ///< mqtt://HOST:PORT or mqtts://HOST:PORT (TLS)
   std::optional<std::string> username;
   std::optional<std::filesystem::path> password_file;  ///< the password is its first line
   std::string topic_prefix = "edgempc";
   std::uint32_t workers = 1;                         ///< gateway only: ingest connections
+  // TLS (mqtts:// only; platform/mqtt_tls.hpp's TlsOptions says what each does).
+  std::optional<std::filesystem::path> ca_file;      ///< unset: the system's CA store
+  std::optional<std::filesystem::path> cert_file;    ///< a client certificate, with key_file
+  std::optional<std::filesystem::path> key_file;
+  std::optional<std::string> server_name;            ///< unset: the URL's host
 };
 
 struct GatewayLocalConfig {

@@ -70,6 +70,11 @@
 //   password_file = "gw0.mqtt"   # optional: its password (the file's first line), mode 0600
 //   topic_prefix = "edgempc" # optional, default "edgempc"
 //   workers = 1              # optional: connections sharing the subscription
+//   # TLS, only with an mqtts://HOST:PORT URL (platform/mqtt_tls.hpp), each optional:
+//   ca_file = "broker-ca.pem"        # the CA the broker's certificate chains to (else the system's)
+//   cert_file = "gw0.crt"            # a client certificate and its key (both or neither)
+//   key_file = "gw0.pem"
+//   server_name = "broker.lan"       # the name the broker's certificate carries (else the URL's host)
 //
 //   [device]                 # only in a device's file
 //   client_id = 7
@@ -81,6 +86,7 @@
 //   username = "kitchen-1"   # optional: the device's broker user (also its topic level)
 //   password_file = "kitchen-1.mqtt" # optional
 //   topic_prefix = "edgempc" # optional
+//   ca_file, cert_file, key_file, server_name: TLS, as in [ingest]
 //
 // Statistic names: "count", "mean", "variance", "min", "max", "alerts".
 //
@@ -269,6 +275,27 @@ class Reader {
   /// The table at top-level `key`; errc::malformed_message if it is missing or not a table.
   [[nodiscard]] const toml::table& top_table(std::string_view key) const {
     return table(need(root_, "", key), std::string(key));
+  }
+
+  /// What [ingest] and [uplink] share: the broker, credentials, prefix and TLS files. TLS keys
+  /// with an mqtt:// URL are refused (the file says TLS in one place and not in the other).
+  [[nodiscard]] MqttLocalConfig mqtt_table(const toml::table& t, const std::string& name,
+                                           const std::filesystem::path& base_dir) const {
+    MqttLocalConfig m;
+    const toml::node& url = need(t, name, "mqtt");
+    m.url = string(url, name + ".mqtt");
+    if (const auto* u = find(t, "username")) m.username = string(*u, name + ".username");
+    if (const auto* f = find(t, "password_file")) m.password_file = file_path(*f, name + ".password_file", base_dir);
+    if (const auto* x = find(t, "topic_prefix")) m.topic_prefix = string(*x, name + ".topic_prefix");
+    if (const auto* f = find(t, "ca_file")) m.ca_file = file_path(*f, name + ".ca_file", base_dir);
+    if (const auto* f = find(t, "cert_file")) m.cert_file = file_path(*f, name + ".cert_file", base_dir);
+    if (const auto* f = find(t, "key_file")) m.key_file = file_path(*f, name + ".key_file", base_dir);
+    if (const auto* x = find(t, "server_name")) m.server_name = string(*x, name + ".server_name");
+    if (m.cert_file.has_value() != m.key_file.has_value())
+      fail(errc::invalid_argument, name + ": cert_file and key_file go together", t.source());
+    if ((m.ca_file || m.cert_file || m.server_name) && !m.url.starts_with("mqtts://"))
+      fail(errc::invalid_argument, name + ": ca_file, cert_file, key_file and server_name are TLS settings: they need an mqtts:// URL", url.source());
+    return m;
   }
 
  private:
@@ -475,12 +502,8 @@ class Reader {
     local.request_timeout_ms = r.unsigned_integer<std::uint32_t>(*n, "gateway.request_timeout_ms");
   if (const auto* n = r.find(r.root(), "ingest")) {
     const toml::table& in = r.table(*n, "ingest");
-    r.check_keys(in, "ingest", {"mqtt", "username", "password_file", "topic_prefix", "workers"});
-    MqttLocalConfig m;
-    m.url = r.string(r.need(in, "ingest", "mqtt"), "ingest.mqtt");
-    if (const auto* u = r.find(in, "username")) m.username = r.string(*u, "ingest.username");
-    if (const auto* f = r.find(in, "password_file")) m.password_file = r.file_path(*f, "ingest.password_file", base_dir);
-    if (const auto* x = r.find(in, "topic_prefix")) m.topic_prefix = r.string(*x, "ingest.topic_prefix");
+    r.check_keys(in, "ingest", {"mqtt", "username", "password_file", "topic_prefix", "workers", "ca_file", "cert_file", "key_file", "server_name"});
+    MqttLocalConfig m = r.mqtt_table(in, "ingest", base_dir);
     if (const auto* w = r.find(in, "workers")) m.workers = r.unsigned_integer<std::uint32_t>(*w, "ingest.workers");
     local.mqtt = std::move(m);
   }
@@ -500,13 +523,8 @@ class Reader {
   if (const auto* n = r.find(t, "rounds")) local.rounds = r.unsigned_integer<std::uint32_t>(*n, "device.rounds");
   if (const auto* n = r.find(r.root(), "uplink")) {
     const toml::table& up = r.table(*n, "uplink");
-    r.check_keys(up, "uplink", {"mqtt", "username", "password_file", "topic_prefix"});
-    MqttLocalConfig m;
-    m.url = r.string(r.need(up, "uplink", "mqtt"), "uplink.mqtt");
-    if (const auto* u = r.find(up, "username")) m.username = r.string(*u, "uplink.username");
-    if (const auto* f = r.find(up, "password_file")) m.password_file = r.file_path(*f, "uplink.password_file", base_dir);
-    if (const auto* x = r.find(up, "topic_prefix")) m.topic_prefix = r.string(*x, "uplink.topic_prefix");
-    local.mqtt = std::move(m);
+    r.check_keys(up, "uplink", {"mqtt", "username", "password_file", "topic_prefix", "ca_file", "cert_file", "key_file", "server_name"});
+    local.mqtt = r.mqtt_table(up, "uplink", base_dir);
   }
   return local;
 }

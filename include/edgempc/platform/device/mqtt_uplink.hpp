@@ -18,9 +18,9 @@
 // is sealed for its gateway). Answers are not authenticated: whoever may publish to this
 // device's reply topic (the broker ACL gives that to the gateways only) can claim `accepted`
 // for a submission the gateway never stored; on TCP the same holds for whoever can inject into
-// the connection. A broker refusal (CONNACK or PUBACK "not authorized", a bad password) throws
-// errc::authentication_failed naming the topic: a device whose credentials are wrong should
-// stop, not retry.
+// the connection. A broker refusal (CONNACK or PUBACK "not authorized", a bad password, over
+// mqtts:// a certificate either side rejects) throws errc::authentication_failed naming the
+// cause: a device whose credentials are wrong should stop, not retry.
 //
 // Not thread-safe; one connection, one thread (the caller's).
 #pragma once
@@ -49,7 +49,9 @@ EDGEMPC_BEGIN_NAMESPACE
 namespace platform {
 
 struct MqttUplinkOptions {
-  std::string url;                       ///< mqtt://HOST:PORT
+  std::string url;                       ///< mqtt://HOST:PORT, or mqtts://HOST:PORT with `tls`
+  /// TLS to the broker: mqtt::tls_link() of platform/mqtt_tls.hpp; set exactly for mqtts://.
+  mqtt::LinkFactory tls;
   std::optional<std::string> username;
   std::optional<std::string> password;
   std::string topic_prefix = "edgempc";
@@ -62,7 +64,7 @@ struct MqttUplinkOptions {
   std::uint16_t keep_alive_s = 30;
 
   void validate() const {
-    (void)mqtt::BrokerAddress::parse(url);
+    mqtt::check_link(mqtt::BrokerAddress::parse(url), tls, url);
     if (!mqtt::valid_topic_level(topic_prefix)) throw error(errc::invalid_argument, "MqttUplinkOptions: a bad topic prefix '" + topic_prefix + "'");
     if (batch == 0 || batch > submission_max_batch) throw error(errc::invalid_argument, "MqttUplinkOptions: batch must be 1.." + std::to_string(submission_max_batch));
     if (retry.count() <= 0 || timeout.count() <= 0) throw error(errc::invalid_argument, "MqttUplinkOptions: times must be positive");
@@ -133,7 +135,7 @@ class MqttUplink {
           connect.password = options_.password;
           connect.clean_start = true;  // answers are QoS 0: nothing to resume
           connect.keep_alive_s = options_.keep_alive_s;
-          conn_ = std::make_unique<mqtt::MqttConnection>(broker_, connect, options_.timeout);
+          conn_ = std::make_unique<mqtt::MqttConnection>(broker_, connect, options_.timeout, mqtt::default_max_packet, options_.tls);
           conn_->subscribe(reply_topic, 0);
           for (auto& m : messages) m.ever_sent = false;  // send everything unanswered again
         }

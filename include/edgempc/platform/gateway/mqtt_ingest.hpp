@@ -55,7 +55,9 @@ namespace platform {
 
 /// Where and how a gateway takes submissions through a broker.
 struct MqttIngestOptions {
-  std::string url;                        ///< mqtt://HOST:PORT
+  std::string url;                        ///< mqtt://HOST:PORT, or mqtts://HOST:PORT with `tls`
+  /// TLS to the broker: mqtt::tls_link() of platform/mqtt_tls.hpp; set exactly for mqtts://.
+  mqtt::LinkFactory tls;
   std::optional<std::string> username;    ///< the gateway's broker credentials, if the broker asks
   std::optional<std::string> password;
   std::string topic_prefix = "edgempc";   ///< one topic level: the group's prefix
@@ -80,7 +82,7 @@ struct MqttIngestOptions {
 
   /// errc::invalid_argument for a bad URL, prefix, worker count or limit.
   void validate() const {
-    (void)mqtt::BrokerAddress::parse(url);
+    mqtt::check_link(mqtt::BrokerAddress::parse(url), tls, url);
     if (!mqtt::valid_topic_level(topic_prefix)) throw error(errc::invalid_argument, "MqttIngestOptions: a bad topic prefix '" + topic_prefix + "'");
     if (workers == 0 || workers > 64) throw error(errc::invalid_argument, "MqttIngestOptions: workers must be 1..64");
     if (receive_maximum == 0 || max_requests_per_message == 0 || max_packet < 1024)
@@ -155,7 +157,7 @@ class MqttIngest {
         connect.session_expiry_s = options_.session_expiry_s;
         connect.receive_maximum = options_.receive_maximum;
         connect.maximum_packet_size = static_cast<std::uint32_t>(options_.max_packet);
-        mqtt::MqttConnection conn(broker_, connect, options_.timeout, options_.max_packet);
+        mqtt::MqttConnection conn(broker_, connect, options_.timeout, options_.max_packet, options_.tls);
         conn.subscribe(mqtt_topics::shared_filter(options_.topic_prefix, gateway_), 1);
         {
           std::lock_guard lock(mutex_);
