@@ -174,7 +174,14 @@ TEST_CASE("MQTT: broker URLs and topic levels", "[platform]") {
   for (const char* bad : {"tcp://h:1", "mqtt://", "mqtt://h:0", "mqtt://h:65536", "mqtt://h:x", "mqtt://h:", "mqtt://h/p:1",
                           "mqtt://[::1", "mqtt://user@h:1"})
     CHECK(fails_with(errc::invalid_argument, [&] { (void)BrokerAddress::parse(bad); }));
-  CHECK(fails_with(errc::unsupported, [] { (void)BrokerAddress::parse("mqtts://h:8883"); }));
+  // mqtts:// is TLS, port 8883 by default; whether a TLS link exists is checked where one is used.
+  CHECK(BrokerAddress::parse("mqtts://h").tls);
+  CHECK(BrokerAddress::parse("mqtts://h").port == 8883);
+  CHECK(BrokerAddress::parse("mqtts://h:9000").port == 9000);
+  CHECK_FALSE(BrokerAddress::parse("mqtt://h").tls);
+  for (const char* bad : {"mqtts://", "mqtts://h:0", "mqtts://user@h"})
+    CHECK(fails_with(errc::invalid_argument, [&] { (void)BrokerAddress::parse(bad); }));
+  CHECK(fails_with(errc::unsupported, [] { check_link(BrokerAddress::parse("mqtts://h"), {}, "mqtts://h"); }));
   CHECK(valid_topic_level("kitchen-1"));
   for (const char* bad : {"", "a/b", "a+", "#"})
     CHECK_FALSE(valid_topic_level(bad));
