@@ -169,6 +169,7 @@ if(MODE STREQUAL "find_package")
   list(APPEND _configure_args
     -DCMAKE_DISABLE_FIND_PACKAGE_SQLite3=ON
     -DCMAKE_DISABLE_FIND_PACKAGE_tomlplusplus=ON
+    -DCMAKE_DISABLE_FIND_PACKAGE_OpenSSL=ON
     -DEXPECT_NO_OPTIONAL_COMPONENTS=ON)
 elseif(MODE STREQUAL "find_package_components")
   expect_configure_failure("COMPONENTS gateway without SQLite" "${WORK_DIR}/build-no-sqlite"

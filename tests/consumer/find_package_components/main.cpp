@@ -8,9 +8,14 @@
 //  - edgempc::gateway: platform/gateway.hpp compiles and links, and its store models ShareStore.
 //  - edgempc::config: a group of three gateways is read from TOML and checked field by field, and
 //    an unknown key is refused.
+//  - edgempc::mqtt_tls (where the install has it, CONSUMER_MQTT_TLS): tls_link reads its CA file
+//    through OpenSSL and refuses a missing one.
 #include <edgempc/platform/config_toml.hpp>
 #include <edgempc/platform/gateway.hpp>
 #include <edgempc/platform/gateway/sqlite_store.hpp>
+#ifdef CONSUMER_MQTT_TLS
+#include <edgempc/platform/mqtt_tls.hpp>
+#endif
 
 #include <cstdint>
 #include <cstdio>
@@ -141,6 +146,13 @@ int main() {
     edgempc::platform::GatewayOptions options;
     options.workers = 0;
     check(options.finish_limit.count() > 0, "GatewayOptions");
+#ifdef CONSUMER_MQTT_TLS
+    edgempc::platform::mqtt::TlsOptions tls;
+    tls.ca_file = dir / "no-such-ca.pem";
+    check_error(edgempc::errc::invalid_argument, "mqtt_tls: a missing CA file", [&] { (void)edgempc::platform::mqtt::tls_link(tls); });
+    tls.ca_file.clear();  // the system's store
+    check(static_cast<bool>(edgempc::platform::mqtt::tls_link(tls)), "mqtt_tls: a link with the system's CA store");
+#endif
   } catch (const std::exception& e) {
     std::fprintf(stderr, "FAILED: %s\n", e.what());
     ++failures;
