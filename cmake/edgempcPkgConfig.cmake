@@ -40,5 +40,5 @@ foreach(_edgempc_pc_name IN LISTS _edgempc_pc_files)
   configure_file("${CMAKE_CURRENT_LIST_DIR}/edgempc.pc.in"
     "${PROJECT_BINARY_DIR}/pkgconfig/${_edgempc_pc_name}.pc" @ONLY)
   install(FILES "${PROJECT_BINARY_DIR}/pkgconfig/${_edgempc_pc_name}.pc"
-    DESTINATION "${EDGEMPC_INSTALL_PKGCONFIGDIR}")
+    DESTINATION "${EDGEMPC_INSTALL_PKGCONFIGDIR}" COMPONENT dev)
 endforeach()

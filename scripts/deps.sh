@@ -6,8 +6,10 @@ set -euo pipefail
 # mosquitto: the MQTT broker the MQTT fan-in tests, benchmarks and `smart_home --uplink mqtt` start.
 # libssl-dev: TLS to the broker (edgempc::mqtt_tls, mqtts://); openssl: the TLS tests make their
 # certificates with it.
+# help2man: the tools' man pages, made from their --help at build time.
+# python3-matplotlib: bench/plot.py's charts of benchmark output (and its ctest, bench_plot).
 packages=(g++ cmake make pkg-config libsodium-dev libboost-dev catch2 libbenchmark-dev libsqlite3-dev
-  libtomlplusplus-dev libcli11-dev mosquitto libssl-dev openssl)
+  libtomlplusplus-dev libcli11-dev mosquitto libssl-dev openssl help2man python3-matplotlib)
 
 # Installed for this machine's architecture (or architecture-independent): after
 # scripts/test-arm.sh a package may also be installed for arm64 or armhf, and dpkg-query then

@@ -9,6 +9,7 @@
 //       are threads of this process; with --tcp they are two processes over TCP on 127.0.0.1.
 //   edgempc-circuit bench FILE.txt [--seconds S]
 //       AND gates per second garbled and evaluated in this process, on one core.
+//   edgempc-circuit --help | --version
 //
 // Exit status: 0 on success, 1 on an error (printed on stderr), 2 on a usage error.
 #include <edgempc/gc/bristol.hpp>
@@ -16,6 +17,7 @@
 #include <edgempc/gc/yao.hpp>
 #include <edgempc/net/local_network.hpp>
 #include <edgempc/net/tcp.hpp>
+#include <edgempc/version.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -220,6 +222,32 @@ int bench(const std::string& file, double seconds) {
   return 0;
 }
 
+// --help: what the header comment says, on stdout (the man page is made from it by help2man).
+int help() {
+  std::printf(
+      "Usage: edgempc-circuit run [--tcp] FILE.txt IN1 IN2 ...\n"
+      "       edgempc-circuit bench FILE.txt [--seconds S]\n"
+      "Garbles and evaluates a Bristol Fashion circuit between two parties.\n"
+      "\n"
+      "Commands:\n"
+      "  run [--tcp] FILE.txt IN1 IN2 ...\n"
+      "                  Runs Yao's protocol (half-gates, inputs by OT) on the circuit and\n"
+      "                  prints each output on its own line as 0x-hex. Input k (from 1) is an\n"
+      "                  integer, decimal or 0x-hex, of that input's width; odd inputs belong\n"
+      "                  to the garbler, even ones to the evaluator. The two parties are\n"
+      "                  threads of this process, or with --tcp two processes over TCP on\n"
+      "                  127.0.0.1.\n"
+      "  bench FILE.txt [--seconds S]\n"
+      "                  AND gates per second garbled and evaluated on one core (S: 1).\n"
+      "\n"
+      "Options:\n"
+      "  -h, --help      Print this help and exit\n"
+      "  --version       Print the version and exit\n"
+      "\n"
+      "Exit status: 0 on success, 1 on an error (printed on stderr), 2 on a usage error.\n");
+  return 0;
+}
+
 int usage(const char* why) {
   std::fprintf(stderr,
                "edgempc-circuit: %s\n"
@@ -234,6 +262,8 @@ int usage(const char* why) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return usage("no command");
+  if (args[0] == "--help" || args[0] == "-h") return help();
+  if (args[0] == "--version") return std::printf("%s\n", EDGEMPC_VERSION_STRING) < 0;
   try {
     const std::string command = args[0];
     args.erase(args.begin());

@@ -20,7 +20,7 @@ foreach(_tool IN ITEMS gateway device)
       file(INSTALL DESTINATION "${_edgempc_unitdir}" TYPE FILE
            FILES "@CMAKE_CURRENT_BINARY_DIR@/systemd/@_unit@")
     endif()]] _code @ONLY)
-  install(CODE "${_code}")
+  install(CODE "${_code}" COMPONENT gateway)
 endforeach()
 
 if(EDGEMPC_BUILD_TESTS)
