@@ -456,7 +456,6 @@ TEST_CASE("a missing required key or table is named", "[platform]") {
   missing("scheme = \"shamir\"\n", "home.toml: missing key group.scheme");
   missing("threshold = 1\n", "home.toml: missing key group.threshold");
   missing("round_ms = 1000\n", "home.toml: missing key group.round_ms");
-  missing("epoch_ms = 1795000000000\n", "home.toml: missing key group.epoch_ms");
   missing("min_clients = 10\n", "home.toml: missing key policy.min_clients");
   missing("recipients = [0, 2]\n", "home.toml: missing key policy.recipients");
   missing("host = \"10.0.0.2\"\n", "home.toml: missing key gateways[1].host");
@@ -778,4 +777,171 @@ TEST_CASE("the TLS keys of the MQTT tables read back, and need an mqtts URL", "[
                 errc::invalid_argument, "cert_file and key_file go together");
   require_error([&] { (void)parse_gateway_local(full_text + "[ingest]\nmqtt = \"mqtts://h\"\nca_file = 3\n", "/x", "h"); },
                 errc::malformed_message, "ingest.ca_file");
+}
+
+// --- epoch_ms optional: the default round numbering ----------------------------------------
+TEST_CASE("without epoch_ms a group numbers rounds from default_epoch_ms", "[platform]") {
+  const GroupConfig c = group(replace(full_text, "epoch_ms = 1795000000000\n", ""));
+  CHECK(c.epoch_ms == default_epoch_ms);
+  // 2026-01-01T00:00:00Z, a whole number of days (so whole seconds, minutes, hours of UTC are boundaries).
+  CHECK(default_epoch_ms == 1'767'225'600'000);
+  CHECK(default_epoch_ms % (24 * 3600 * 1000) == 0);
+  // Given explicitly, it is kept, 0 included.
+  CHECK(group(full_text).epoch_ms == 1795000000000);
+  CHECK(group(minimal_text).epoch_ms == 0);
+}
+
+TEST_CASE("the next round boundary is a pure function of the time, the same for every process", "[platform]") {
+  constexpr std::int64_t L = 10'000;
+  constexpr std::int64_t e = default_epoch_ms;
+  // 2026-12-07T22:31:57.123Z: the next 10-second round opens at 22:32:00.000, the next minute at 22:32.
+  constexpr std::int64_t now = 1'796'682'717'123;
+  STATIC_REQUIRE(next_round_boundary_ms(now, L) == 1'796'682'720'000);
+  STATIC_REQUIRE(next_round_boundary_ms(now, 60'000) == 1'796'682'720'000);
+  STATIC_REQUIRE(next_round_boundary_ms(now, 3'600'000) == 1'796'684'400'000);  // 23:00
+  // Two processes whose clocks read different times of one round agree on the boundary and the round.
+  const std::int64_t r = round_at_ms(now, L);
+  CHECK(r == (now - e) / L);
+  CHECK(r == 2'945'711);  // large round numbers: the 10-second rounds since 2026-01-01
+  for (std::int64_t t = e + r * L; t < e + (r + 1) * L; t += 997) {
+    CHECK(round_at_ms(t, L) == r);
+    if (t != e + r * L) CHECK(next_round_boundary_ms(t, L) == e + (r + 1) * L);
+  }
+  // On a boundary it is that boundary; before the epoch, the epoch (round -1: not started yet).
+  CHECK(next_round_boundary_ms(e + 5 * L, L) == e + 5 * L);
+  CHECK(next_round_boundary_ms(e + 5 * L + 1, L) == e + 6 * L);
+  CHECK(next_round_boundary_ms(e - 1, L) == e);
+  CHECK(round_at_ms(e - 1, L) == -1);
+  CHECK(round_at_ms(e, L) == 0);
+  // Another epoch, and the shortest round: 32-bit round numbers last 6.8 years from the epoch.
+  CHECK(next_round_boundary_ms(1'001, 50, 1'000) == 1'050);
+  CHECK(round_at_ms(e + (std::int64_t{1} << 32) * 50 - 1, 50) == (std::int64_t{1} << 32) - 1);
+  CHECK((std::int64_t{1} << 32) * 50 / (365LL * 24 * 3600 * 1000) == 6);
+}
+
+// --- one group file, and a small file per process that names it ----------------------------
+namespace {
+
+// minimal_text cut in two: the group tables, and the process tables.
+const std::string group_only = minimal_text.substr(0, minimal_text.find("[gateway]"));
+const std::string process_only = minimal_text.substr(minimal_text.find("[gateway]"));
+
+}  // namespace
+
+TEST_CASE("a process file takes its group from the group_file it names", "[platform]") {
+  const TempDir dir;
+  const fs::path group_path = dir.write("group.toml", group_only);
+  const fs::path gw = dir.write("gw0.toml", "# gateway 0\ngroup_file = \"group.toml\"\n\n" + process_only);
+
+  const GroupConfig from_group = load_group_config(gw);
+  const GroupConfig single = load_group_config(dir.write("single.toml", minimal_text));
+  CHECK(from_group.gateways.size() == 3);
+  CHECK(from_group.gateways[1].public_key == single.gateways[1].public_key);
+  CHECK(from_group.round_length == single.round_length);
+  CHECK(from_group.channels[0].name == "t");
+  CHECK(group_file_of(gw) == group_path);
+  CHECK(group_file_of(dir.path / "single.toml") == dir.path / "single.toml");
+  // The process tables are read from the process file, paths relative to it.
+  CHECK(load_gateway_local(gw).secret_key == dir.path / "a.key");
+  CHECK(load_device_local(gw).secret_key == dir.path / "d.key");
+
+  // Relative to the process file's directory, not the working directory; absolute kept.
+  fs::create_directories(dir.path / "gw1");
+  const fs::path nested = dir.write("gw1/gw1.toml", "group_file = \"../group.toml\"\n" + process_only);
+  CHECK(load_group_config(nested).gateways.size() == 3);
+  CHECK(load_gateway_local(nested).store == dir.path / "gw1" / "s.db");
+  const fs::path absolute =
+      dir.write("abs.toml", "group_file = \"" + group_path.string() + "\"\n[device]\nclient_id = 4\nsecret_key = \"k\"\n");
+  CHECK(load_group_config(absolute).gateways.size() == 3);
+  CHECK(load_device_local(absolute).client_id == 4);
+}
+
+TEST_CASE("group_file beside a group table is refused, naming the file, key and line", "[platform]") {
+  const TempDir dir;
+  (void)dir.write("group.toml", group_only);
+  // group_file on line 1, [group] on line 2.
+  const fs::path both = dir.write("both.toml", "group_file = \"group.toml\"\n" + minimal_text);
+  require_error([&] { (void)load_group_config(both); }, errc::malformed_message,
+                both.string() + ": group_file (line 1) and the group table group both given");
+  require_error([&] { (void)load_group_config(both); }, errc::malformed_message, "(line 2)");
+  require_error([&] { (void)group_file_of(both); }, errc::malformed_message, "both given");
+  // Any one group table is enough to refuse it.
+  const fs::path channels =
+      dir.write("channels.toml", "group_file = \"group.toml\"\n" + process_only + "\n[[channels]]\nname = \"x\"\n");
+  require_error([&] { (void)load_group_config(channels); }, errc::malformed_message,
+                "group_file (line 1) and the group table channels both given");
+  // And parse_group_config, which has no directory to follow it from, refuses it.
+  require_error([&] { (void)group("group_file = \"group.toml\"\n" + process_only); }, errc::malformed_message,
+                "home.toml: group_file: this document names its group file; read it with load_group_config");
+  // group_file must be a non-empty string.
+  require_error([&] { (void)load_group_config(dir.write("num.toml", "group_file = 3\n" + process_only)); },
+                errc::malformed_message, "group_file: expected a string, not an integer");
+  require_error([&] { (void)load_group_config(dir.write("empty.toml", "group_file = \"\"\n" + process_only)); },
+                errc::invalid_argument, "group_file: empty path");
+}
+
+TEST_CASE("a missing or unreadable group file is named with the key that names it", "[platform]") {
+  const TempDir dir;
+  const fs::path gw = dir.write("gw0.toml", "\ngroup_file = \"nowhere/group.toml\"\n" + process_only);
+  require_error([&] { (void)load_group_config(gw); }, errc::invalid_argument,
+                gw.string() + ": group_file \"nowhere/group.toml\" (line 2): cannot read config file " +
+                    (dir.path / "nowhere" / "group.toml").string());
+  // group_file_of does not read the group file: it only says where it is.
+  CHECK(group_file_of(gw) == dir.path / "nowhere" / "group.toml");
+  // A directory.
+  fs::create_directories(dir.path / "d");
+  const fs::path to_dir = dir.write("to_dir.toml", "group_file = \"d\"\n" + process_only);
+  require_error([&] { (void)load_group_config(to_dir); }, errc::invalid_argument, "(line 1): cannot read config file");
+}
+
+TEST_CASE("a group file holds the group tables only: no group_file, no process table", "[platform]") {
+  const TempDir dir;
+  (void)dir.write("other.toml", group_only);
+  const fs::path chained = dir.write("chained.toml", "\n\ngroup_file = \"other.toml\"\n");
+  const fs::path gw = dir.write("gw.toml", "group_file = \"chained.toml\"\n" + process_only);
+  require_error([&] { (void)load_group_config(gw); }, errc::malformed_message,
+                chained.string() + ": group_file in a group file: a group file holds the group tables itself and "
+                                   "cannot name another (line 3)");
+  // A file naming itself is the same mistake, not a loop.
+  const fs::path self = dir.write("self.toml", "group_file = \"self.toml\"\n" + process_only);
+  require_error([&] { (void)load_group_config(self); }, errc::malformed_message, "group_file in a group file");
+
+  // A single-file configuration named as a group file: its [gateway] would be ignored, so refused.
+  const fs::path full = dir.write("full.toml", minimal_text);
+  const fs::path dev = dir.write("dev.toml", "group_file = \"full.toml\"\n[device]\nclient_id = 1\nsecret_key = \"k\"\n");
+  require_error([&] { (void)load_group_config(dev); }, errc::malformed_message,
+                full.string() + ": [gateway] in a group file: it belongs in the process's own file");
+  for (const char* table : {"device", "ingest", "uplink"}) {
+    const fs::path g = dir.write(std::string("g_") + table + ".toml", group_only + "\n[" + table + "]\n");
+    const fs::path p = dir.write(std::string("p_") + table + ".toml",
+                                 "group_file = \"" + g.filename().string() + "\"\n" + process_only);
+    require_error([&] { (void)load_group_config(p); }, errc::malformed_message,
+                  g.string() + ": [" + table + "] in a group file");
+  }
+}
+
+TEST_CASE("a group file's own mistakes are named with its name and line", "[platform]") {
+  const TempDir dir;
+  const fs::path g = dir.write("group.toml", replace(group_only, "round_ms = 500", "round_ms = = 500"));
+  const fs::path gw = dir.write("gw.toml", "group_file = \"group.toml\"\n" + process_only);
+  require_error([&] { (void)load_group_config(gw); }, errc::malformed_message, g.string() + ":4:");
+  (void)dir.write("group.toml", replace(group_only, "threshold = 1", "tresholds = 1"));
+  require_error([&] { (void)load_group_config(gw); }, errc::malformed_message,
+                g.string() + ": unknown key group.tresholds (line 3)");
+  (void)dir.write("group.toml", replace(group_only, "round_ms = 500", "round_ms = 5"));
+  require_error([&] { (void)load_group_config(gw); }, errc::invalid_argument, "config: round_ms: 5");
+}
+
+TEST_CASE("a group file is held to the same size limit", "[platform]") {
+  const TempDir dir;
+  std::string padded = group_only + "#";
+  padded.resize(max_config_file_size - 1, 'x');
+  padded += '\n';
+  (void)dir.write("group.toml", padded);
+  const fs::path gw = dir.write("gw.toml", "group_file = \"group.toml\"\n" + process_only);
+  CHECK(load_group_config(gw).gateways.size() == 3);
+  const fs::path big = dir.write("big.toml", padded + "\n");
+  const fs::path to_big = dir.write("to_big.toml", "group_file = \"big.toml\"\n" + process_only);
+  require_error([&] { (void)load_group_config(to_big); }, errc::message_too_large,
+                to_big.string() + ": group_file \"big.toml\" (line 1): config file " + big.string() + ": larger than");
 }

@@ -77,6 +77,46 @@ struct PolicyConfig {
   }
 };
 
+/// The round epoch of a group whose configuration names none (group.epoch_ms left out of the
+/// TOML): 2026-01-01T00:00:00Z, in Unix milliseconds.
+///
+/// Why a constant: every gateway and device of a group numbers rounds on its own, from its own
+/// clock, with no message to agree on it; round r must be the same interval at every process. A
+/// default such as "the next round boundary when this process starts" would give each process
+/// its own round 0. A fixed instant, the same in every build, is computed identically everywhere.
+///
+/// Why this instant and not the Unix epoch: round numbers are 32-bit (the submission header and
+/// the store), and from 1970 they would already be now / round_ms, past 2^32 for any round
+/// shorter than about 420 ms today. From 2026 they reach 2^32 only after 2^32 rounds: 6.8 years
+/// at the shortest round (50 ms), 136 years at 1 s. It is a whole number of days, so a round
+/// length that divides a day (1 s, 10 s, 1 min, 15 min, 1 h) has its boundaries on the wall
+/// clock's whole seconds, minutes or hours (UTC).
+///
+/// The consequence: round numbers are large (the rounds since 2026: about 3.1 million 10-second
+/// rounds by the end of 2026), and a process started today starts at such a round, not at 0;
+/// `rounds = N` counts from there (GatewayLocalConfig::rounds). A group with rounds shorter than
+/// a second that must run past 2032, or that wants round 0 to be its first, sets epoch_ms.
+/// Changing this constant would renumber every group that relies on it: it never changes.
+inline constexpr std::int64_t default_epoch_ms = 1'767'225'600'000;
+
+/// The first round boundary (epoch_ms + k round_ms, k >= 0) at or after `now_ms`: where the next
+/// round opens, the same at every process whose clock reads a time in the same round. Before the
+/// epoch, the epoch. A pure function, so the round numbering can be tested without a clock.
+/// Needs round_ms > 0.
+[[nodiscard]] constexpr std::int64_t next_round_boundary_ms(std::int64_t now_ms, std::int64_t round_ms,
+                                                            std::int64_t epoch_ms = default_epoch_ms) noexcept {
+  if (now_ms <= epoch_ms) return epoch_ms;
+  const std::int64_t into = (now_ms - epoch_ms) % round_ms;
+  return into == 0 ? now_ms : now_ms + (round_ms - into);
+}
+
+/// The round open at `now_ms` (round r is [epoch + r L, epoch + (r+1) L)): -1 before the epoch.
+/// As RoundClock::round_at (platform/round_clock.hpp), uncapped. Needs round_ms > 0.
+[[nodiscard]] constexpr std::int64_t round_at_ms(std::int64_t now_ms, std::int64_t round_ms,
+                                                 std::int64_t epoch_ms = default_epoch_ms) noexcept {
+  return now_ms < epoch_ms ? -1 : (now_ms - epoch_ms) / round_ms;
+}
+
 /// The largest group and the most channels a configuration may name.
 inline constexpr std::size_t max_gateways = 64;
 inline constexpr std::size_t max_channels = 32;
@@ -90,6 +130,8 @@ struct GroupConfig {
   PolicyConfig policy;
   std::chrono::milliseconds round_length{1000};
   /// Round r covers [epoch + r * round_length, epoch + (r+1) * round_length), in Unix time (ms).
+  /// The TOML reader's default, when a file leaves it out, is default_epoch_ms; a program that
+  /// builds a GroupConfig in code sets it (0 here is the Unix epoch).
   std::int64_t epoch_ms = 0;
   /// How long a gateway waits for a silent peer before finishing a round without it.
   std::chrono::milliseconds peer_wait{2000};
@@ -176,7 +218,11 @@ struct GatewayLocalConfig {
   std::filesystem::path secret_key;  ///< key file (net/keys.hpp), mode 0600
   std::filesystem::path enrolment;   ///< Enrolment file (platform/enrolment.hpp)
   std::filesystem::path store;       ///< SQLite share store (platform/store.hpp)
-  std::uint32_t rounds = 0;          ///< stop after finishing this many rounds; 0 = until SIGTERM
+  /// Take part in this many consecutive rounds, then exit; 0 = until SIGTERM. The first is the
+  /// round the gateway's clock is in when it starts (round 0 before the epoch), so rounds = N
+  /// finishes rounds S .. S+N-1 for that start round S; gateways started in the same round stop
+  /// after the same round. The same meaning as DeviceLocalConfig::rounds.
+  std::uint32_t rounds = 0;
   // Operating limits (GatewayOptions and IngestLimits say what each does); unset: their defaults.
   std::optional<std::uint32_t> retain_rounds;       ///< final rounds kept in the store (0: all)
   std::optional<std::size_t> max_connections;       ///< ingest connections at once
@@ -190,7 +236,11 @@ struct GatewayLocalConfig {
 struct DeviceLocalConfig {
   ClientId client_id = 0;
   std::filesystem::path secret_key;  ///< key file (net/keys.hpp), mode 0600
-  std::uint32_t rounds = 0;          ///< stop after this many rounds; 0 = until SIGTERM
+  /// Take part in this many consecutive rounds, then exit; 0 = until SIGTERM. The first is the
+  /// first round the device can still submit in when it starts, so rounds = N ends after round
+  /// S+N-1 for that start round S (a round it skips, too late or with a reading refused, still
+  /// counts). The same meaning as GatewayLocalConfig::rounds.
+  std::uint32_t rounds = 0;
   std::optional<MqttLocalConfig> mqtt;  ///< [uplink]: send through a broker instead of TCP
 };
 

@@ -4,13 +4,24 @@
 //
 // Reading a gateway group's configuration (platform/config.hpp) from a TOML file.
 //
-// One file format serves every process. The group tables ([group], [policy], [[gateways]],
-// [[channels]]) are the same in every file of a group; a gateway's file adds a [gateway] table,
-// a device's file a [device] table. Every key below is read; any other key, at the top level or
-// in these tables, is an error. Integers must be TOML integers (not floats or strings), strings
-// must be strings; the float keys of [[channels]] also take an integer that a double holds
-// exactly. The scheme's number of parties is the number of [[gateways]], which are listed in
-// id order 0 .. n-1.
+// The group tables ([group], [policy], [[gateways]], [[channels]]) are the same for every
+// process of a group; a gateway's file adds a [gateway] table, a device's file a [device] table.
+// They can come in two forms:
+//   - one group file shared by every process, and a small file per process that names it with a
+//     top-level key and holds only its own tables (examples/config/ has samples):
+//         group_file = "group.toml"   # relative to this file's directory
+//         [gateway]
+//         ...
+//     The group file holds only the group tables: a group_file key there (no chains) or a
+//     [gateway], [device], [ingest] or [uplink] table is an error, and so is a process file with
+//     both group_file and a group table (the group would be said twice).
+//   - a single file per process holding the group tables and its own (the older form).
+// load_group_config follows group_file; parse_group_config reads the group tables of one
+// document and refuses group_file (it has no directory to resolve it against). Every key below
+// is read; any other key, at the top level or in these tables, is an error. Integers must be
+// TOML integers (not floats or strings), strings must be strings; the float keys of [[channels]]
+// also take an integer that a double holds exactly. The scheme's number of parties is the
+// number of [[gateways]], which are listed in id order 0 .. n-1.
 //
 //   [group]
 //   name = "home"            # optional, default "edgempc"
@@ -18,7 +29,9 @@
 //   threshold = 1            # t: required for "shamir", not allowed for "additive"
 //   domain = "mersenne61"    # optional, default "mersenne61" (the only one supported)
 //   round_ms = 1000          # round length, 50 ms to 24 h
-//   epoch_ms = 1795000000000 # Unix time in ms at which round 0 starts
+//   epoch_ms = 1795000000000 # optional: Unix time in ms at which round 0 starts; default
+//                            # default_epoch_ms (2026-01-01T00:00:00Z, platform/config.hpp says
+//                            # why), so every process of the group numbers rounds alike
 //   peer_wait_ms = 2000      # optional, default 2000: how long to wait for a silent peer
 //
 //   [policy]
@@ -62,7 +75,8 @@
 //   secret_key = "gw0.key"   # relative paths are relative to the file's directory
 //   enrolment = "enrolment.txt"
 //   store = "gw0.db"
-//   rounds = 0               # optional, default 0: run until SIGTERM
+//   rounds = 0               # optional, default 0: run until SIGTERM; N: the N rounds from the
+//                            # one the clock is in at start, then exit (as a device's rounds)
 //
 //   [ingest]                 # optional, only in a gateway's file: also take submissions
 //   mqtt = "mqtt://127.0.0.1:1883"   # through this MQTT broker (platform/gateway/mqtt_ingest.hpp)
@@ -79,7 +93,8 @@
 //   [device]                 # only in a device's file
 //   client_id = 7
 //   secret_key = "dev7.key"  # relative to the file's directory
-//   rounds = 0               # optional, default 0: run until SIGTERM
+//   rounds = 0               # optional, default 0: run until SIGTERM; N: the N rounds from the
+//                            # first it can submit in, then exit (as a gateway's rounds)
 //
 //   [uplink]                 # optional, only in a device's file: send through an MQTT broker
 //   mqtt = "mqtt://127.0.0.1:1883"   # instead of to each gateway's ingest port
@@ -98,8 +113,11 @@
 //                            negative id, ...), or a float key's integer beyond 2^53;
 //   errc::invalid_argument   an unknown scheme or statistic name, an empty path, and everything
 //                            GroupConfig::validate() refuses (parse_group_config calls it);
-//   errc::message_too_large  (load_*) a file above max_config_file_size;
-//   errc::invalid_argument   (load_*) a file that is missing or cannot be read.
+//   errc::message_too_large  (load_*) a file above max_config_file_size (a group file too);
+//   errc::invalid_argument   (load_*) a file that is missing or cannot be read (a group file:
+//                            named with the process file and line that name it);
+//   errc::malformed_message  group_file beside a group table, group_file or a process table in
+//                            a group file, group_file given to parse_group_config.
 // parse_gateway_local and parse_device_local read only their own table (and refuse unknown
 // top-level keys); they do not check the group tables, and do not check that [gateway] id is
 // one of the group's gateways: read the group with parse_group_config / load_group_config too.
@@ -114,6 +132,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -176,7 +195,8 @@ namespace detail::config_toml {
 class Reader {
  public:
   Reader(std::string_view text, const std::string& source) : source_(source), root_(parse(text)) {
-    check_keys(root_, "", {"group", "policy", "gateways", "channels", "gateway", "device", "ingest", "uplink"});
+    check_keys(root_, "", {"group_file", "group", "policy", "gateways", "channels", "gateway", "device", "ingest",
+                           "uplink"});
   }
 
   [[nodiscard]] const toml::table& root() const noexcept { return root_; }
@@ -360,9 +380,11 @@ class Reader {
          n.source());
 }
 
-[[nodiscard]] inline std::string read_file(const std::filesystem::path& path) {
+/// The text of the config file at `path`, at most max_config_file_size bytes. `context` (e.g.
+/// "gw0.toml: group_file (line 1): ") begins every error message.
+[[nodiscard]] inline std::string read_file(const std::filesystem::path& path, const std::string& context = {}) {
   const auto cannot = [&](const std::string& why) {
-    return error(errc::invalid_argument, "cannot read config file " + path.string() + ": " + why);
+    return error(errc::invalid_argument, context + "cannot read config file " + path.string() + ": " + why);
   };
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw cannot("a directory");
@@ -374,20 +396,50 @@ class Reader {
     in.read(buffer, sizeof buffer);
     text.append(buffer, static_cast<std::size_t>(in.gcount()));
     if (text.size() > max_config_file_size)
-      throw error(errc::message_too_large, "config file " + path.string() + ": larger than " +
+      throw error(errc::message_too_large, context + "config file " + path.string() + ": larger than " +
                                                std::to_string(max_config_file_size) + " bytes");
   }
   if (in.bad()) throw cannot("read error");
   return text;
 }
 
-}  // namespace detail::config_toml
+/// The group tables: in a group file, or in a single-file process configuration.
+inline constexpr std::string_view group_tables[] = {"group", "policy", "gateways", "channels"};
+/// The tables that belong to one process, never to a group file.
+inline constexpr std::string_view process_tables[] = {"gateway", "device", "ingest", "uplink"};
 
-/// The group tables of a TOML document, checked by GroupConfig::validate(). `source` names the
-/// document in error messages (a file name).
-[[nodiscard]] inline GroupConfig parse_group_config(std::string_view toml_text, const std::string& source = "config") {
-  using detail::config_toml::indexed;
-  const detail::config_toml::Reader r(toml_text, source);
+/// The group file a process file names (group_file, resolved against base_dir), or nullopt for
+/// a single-file configuration. Refuses group_file beside a group table.
+[[nodiscard]] inline std::optional<std::filesystem::path> named_group_file(const Reader& r,
+                                                                          const std::filesystem::path& base_dir) {
+  const toml::node* n = Reader::find(r.root(), "group_file");
+  if (n == nullptr) return std::nullopt;
+  for (const std::string_view t : group_tables)
+    if (const toml::node* g = Reader::find(r.root(), t))
+      r.fail(errc::malformed_message,
+             "group_file (line " + std::to_string(n->source().begin.line) + ") and the group table " +
+                 std::string(t) + " both given: the group comes from one place; keep group_file and move " +
+                 std::string(t) + " to the group file, or remove group_file",
+             g->source());
+  return r.file_path(*n, "group_file", base_dir);
+}
+
+/// Refuses what a group file must not hold: group_file (no chains) and the process tables.
+inline void check_group_file(const Reader& r) {
+  if (const toml::node* n = Reader::find(r.root(), "group_file"))
+    r.fail(errc::malformed_message,
+           "group_file in a group file: a group file holds the group tables itself and cannot name another",
+           n->source());
+  for (const std::string_view t : process_tables)
+    if (const toml::node* n = Reader::find(r.root(), t))
+      r.fail(errc::malformed_message,
+             "[" + std::string(t) + "] in a group file: it belongs in the process's own file (the one naming "
+             "this file with group_file)",
+             n->source());
+}
+
+/// The group tables of a parsed document, checked by GroupConfig::validate().
+[[nodiscard]] inline GroupConfig group_config(const Reader& r) {
   GroupConfig config;
 
   // [group]
@@ -399,7 +451,7 @@ class Reader {
   const std::string& scheme = r.string(scheme_node, "group.scheme");
   if (scheme != "shamir" && scheme != "additive")
     r.fail(errc::invalid_argument,
-           "group.scheme: unknown scheme \"" + detail::config_toml::printable(scheme) +
+           "group.scheme: unknown scheme \"" + printable(scheme) +
                "\" (\"shamir\" or \"additive\")",
            scheme_node.source());
   const bool shamir = scheme == "shamir";
@@ -411,7 +463,8 @@ class Reader {
   }
   if (const auto* n = r.find(group, "domain")) config.domain = r.string(*n, "group.domain");
   config.round_length = std::chrono::milliseconds(r.integer(r.need(group, "group", "round_ms"), "group.round_ms"));
-  config.epoch_ms = r.integer(r.need(group, "group", "epoch_ms"), "group.epoch_ms");
+  config.epoch_ms = default_epoch_ms;
+  if (const auto* n = r.find(group, "epoch_ms")) config.epoch_ms = r.integer(*n, "group.epoch_ms");
   if (const auto* n = r.find(group, "peer_wait_ms"))
     config.peer_wait = std::chrono::milliseconds(r.integer(*n, "group.peer_wait_ms"));
 
@@ -428,7 +481,7 @@ class Reader {
     config.policy.reveal.clear();
     for (std::size_t i = 0; i < reveal.size(); ++i)
       config.policy.reveal.push_back(
-          detail::config_toml::parse_statistic(r, *reveal.get(i), indexed("policy.reveal", i)));
+          parse_statistic(r, *reveal.get(i), indexed("policy.reveal", i)));
   }
   if (const auto* n = r.find(policy, "max_readings"))
     config.policy.max_readings = r.unsigned_integer<std::uint32_t>(*n, "policy.max_readings");
@@ -436,7 +489,7 @@ class Reader {
     const std::string& v = r.string(*n, "policy.validation");
     if (v == "required") config.policy.validation = Validation::required;
     else if (v == "off") config.policy.validation = Validation::off;
-    else r.fail(errc::invalid_argument, "policy.validation: \"" + detail::config_toml::printable(v) + "\" (required or off)", n->source());
+    else r.fail(errc::invalid_argument, "policy.validation: \"" + printable(v) + "\" (required or off)", n->source());
   }
 
   // [[gateways]]
@@ -450,7 +503,7 @@ class Reader {
     g.host = r.string(r.need(t, path, "host"), path + ".host");
     g.peer_port = r.unsigned_integer<std::uint16_t>(r.need(t, path, "peer_port"), path + ".peer_port");
     g.ingest_port = r.unsigned_integer<std::uint16_t>(r.need(t, path, "ingest_port"), path + ".ingest_port");
-    g.public_key = detail::config_toml::parse_public_key(r, r.need(t, path, "public_key"), path + ".public_key", g.id);
+    g.public_key = parse_public_key(r, r.need(t, path, "public_key"), path + ".public_key", g.id);
     config.gateways.push_back(std::move(g));
   }
   config.scheme = shamir ? SplitScheme::shamir(threshold, config.gateways.size())
@@ -473,6 +526,21 @@ class Reader {
 
   config.validate();
   return config;
+}
+
+}  // namespace detail::config_toml
+
+/// The group tables of a TOML document, checked by GroupConfig::validate(). `source` names the
+/// document in error messages (a file name). A document with group_file is refused
+/// (errc::malformed_message): load_group_config follows it.
+[[nodiscard]] inline GroupConfig parse_group_config(std::string_view toml_text, const std::string& source = "config") {
+  const detail::config_toml::Reader r(toml_text, source);
+  if (const toml::node* n = detail::config_toml::Reader::find(r.root(), "group_file"))
+    r.fail(errc::malformed_message,
+           "group_file: this document names its group file; read it with load_group_config, which follows "
+           "group_file from the file's directory",
+           n->source());
+  return detail::config_toml::group_config(r);
 }
 
 /// The [gateway] table of a TOML document; relative paths are taken relative to base_dir (the
@@ -541,9 +609,27 @@ class Reader {
   return line;
 }
 
-/// parse_group_config on the file at `path` (at most max_config_file_size bytes).
+/// The file that holds the group tables for the process file at `path`: the group file it names
+/// with group_file (resolved against its directory; not read here), or `path` itself.
+[[nodiscard]] inline std::filesystem::path group_file_of(const std::filesystem::path& path) {
+  const detail::config_toml::Reader r(detail::config_toml::read_file(path), path.string());
+  return detail::config_toml::named_group_file(r, path.parent_path()).value_or(path);
+}
+
+/// The group of the process file at `path`: from the group file its group_file names (relative
+/// to its directory), else from its own group tables. Each file at most max_config_file_size
+/// bytes; errors name the file, and for a group file that cannot be read, the key's line too.
 [[nodiscard]] inline GroupConfig load_group_config(const std::filesystem::path& path) {
-  return parse_group_config(detail::config_toml::read_file(path), path.string());
+  namespace cfg = detail::config_toml;
+  const cfg::Reader r(cfg::read_file(path), path.string());
+  const std::optional<std::filesystem::path> group_path = cfg::named_group_file(r, path.parent_path());
+  if (!group_path) return cfg::group_config(r);
+  const toml::node& key = *cfg::Reader::find(r.root(), "group_file");
+  const std::string context = path.string() + ": group_file \"" + cfg::printable(key.value_or(std::string_view{})) +
+                              "\" (line " + std::to_string(key.source().begin.line) + "): ";
+  const cfg::Reader g(cfg::read_file(*group_path, context), group_path->string());
+  cfg::check_group_file(g);
+  return cfg::group_config(g);
 }
 
 /// parse_gateway_local on the file at `path`, relative paths taken from the file's directory.
