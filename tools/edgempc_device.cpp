@@ -3,8 +3,15 @@
 // readings, share and seal them for the gateways, and send them.
 //
 //   edgempc-device --config FILE --source SPEC [--state FILE] [--once] [--seed N] [--verbose]
+//   edgempc-device check --config FILE [--state FILE]
+//       Checks FILE as running would, without sending (tools/device_check.hpp): prints
+//       "FILE: OK: <summary>" and exits 0, or prints every problem found and exits 1.
+//   edgempc-device keygen --secret FILE --public FILE
+//       Makes the device's X25519 key pair and prints its public key in hex (the same command as
+//       edgempc-gateway keygen, tools/keygen.hpp); enrol the public key file at the gateways.
 //
-// FILE is the group's TOML file with this device's [device] table (platform/config_toml.hpp).
+// FILE is this device's TOML file (platform/config_toml.hpp): its [device] table, and group_file
+// naming the group's file or the group tables themselves.
 // SPEC, the readings' source, one reading per channel of the group per round:
 //   sim             a SimulatedSensor per channel (device/simulated_sensor.hpp): a slow cycle
 //                   with a little noise, around 40 % of the way from the channel's min to its
@@ -26,8 +33,9 @@
 // it waits for until 100 ms before the round closes (a quarter of the round before, for rounds
 // shorter than 400 ms). One line per round goes to stdout:
 //   round R: held by gateways [0,1,2] (codes accepted, accepted, accepted)
-// or "round R: dropped (...)". It stops after [device].rounds rounds if that is > 0, or on
-// SIGTERM/SIGINT (a second one exits at once). --once submits one round and exits.
+// or "round R: dropped (...)". [device].rounds = N > 0 takes part in the N rounds from the first
+// it can submit in, then exits (as a gateway's rounds: a round skipped still counts); 0 runs
+// until SIGTERM/SIGINT (a second one exits at once). --once submits one round and exits.
 //
 // Before sealing, the device records the (round, seq) durably in its state file (--state,
 // platform/device/seal_sequence.hpp); a device restarted within a round starts at the next one, so a
@@ -75,6 +83,8 @@
 #include <thread>
 #include <vector>
 
+#include "device_check.hpp"
+#include "keygen.hpp"
 #include "mqtt_settings.hpp"
 #include "signal_watcher.hpp"
 
@@ -342,12 +352,14 @@ int run_device(const fs::path& config_path, const SourceSpec& spec, bool once, s
 
   std::fprintf(stderr, "device %u: group '%s', %zu gateways, %zu channels, source: %s, starting at round %u\n", id,
                group.name.c_str(), group.gateways.size(), channels, source.description.c_str(), r);
+  const std::uint32_t first = r;  // rounds = N: rounds first .. first+N-1
 
   std::uint32_t done = 0;
   bool all_held = false;
   std::vector<device::Reading> readings(channels);
   std::vector<double> values(channels);
   while (!stopper.stopping()) {
+    if (local.rounds > 0 && std::uint64_t{r} - first >= local.rounds) break;  // past round first+N-1
     if (!stopper.sleep_until_unix_ms(open_ms(r))) break;
     const std::int64_t close = open_ms(r + 1);
     if (Stopper::unix_ms() > close - margin) {  // suspended, or a slow poll: catch up
@@ -418,7 +430,7 @@ int run_device(const fs::path& config_path, const SourceSpec& spec, bool once, s
     std::fflush(stdout);
 
     ++done;
-    if (once || (local.rounds > 0 && done >= local.rounds)) break;
+    if (once) break;
     r = std::max(r + 1, current_round());
   }
   if (stopper.stopping()) std::fprintf(stderr, "device %u: stopped\n", id);
@@ -437,8 +449,9 @@ int main(int argc, char** argv) {
   bool once = false, verbose = false;
   std::uint64_t seed = 0;
   std::string state, uplink;
-  app.add_option("--config", config, "The group's TOML file with this device's [device] table")
-      ->required()
+  app.add_option("--config", config,
+                 "This device's TOML file (its [device] table, and group_file naming the group's file or the\n"
+                 "group tables themselves); required to run")
       ->type_name("FILE");
   app.add_option("--state", state,
                  "Where the device records the last round it sealed in, so that a restart never reuses a\n"
@@ -449,8 +462,8 @@ int main(int argc, char** argv) {
                  "  sim           simulated sensors, seeded from the client id and --seed\n"
                  "  replay:PATH   a CSV file with a header; one column per channel, named as it; a row per round\n"
                  "  i2c:DEV:ADDR  an SHT3x, e.g. i2c:/dev/i2c-1:0x44 (2 channels: temperature, humidity)\n"
-                 "  uart:DEV      Modbus RTU: 9600 8N1, slave 1, holding registers 0..C-1, signed, x 0.1")
-      ->required()
+                 "  uart:DEV      Modbus RTU: 9600 8N1, slave 1, holding registers 0..C-1, signed, x 0.1\n"
+                 "Required to run.")
       ->type_name("SPEC");
   app.add_option("--uplink", uplink,
                  "How submissions leave: tcp (to each gateway's ingest port), mqtt://HOST:PORT or\n"
@@ -465,8 +478,22 @@ int main(int argc, char** argv) {
       "Each round: poll the source once at the round's start, drop the round if a reading is refused\n"
       "(outside the channel's [min, max], or a failed read), seal the readings for every gateway and send\n"
       "them until 100 ms before the round closes; prints 'round R: held by gateways [..] (codes ..)'.\n"
-      "Stops after [device].rounds rounds if > 0, else on SIGTERM or SIGINT.\n"
+      "[device].rounds = N > 0: the N rounds from the first it can submit in, then exit; 0: until SIGTERM\n"
+      "or SIGINT.\n"
+      "Setting up: edgempc-device keygen makes the device's key pair; enrol its public key file at the\n"
+      "gateways (edgempc-gateway enrol); edgempc-device check --config FILE checks the device's file.\n"
       "Exit status: 0 on success, 1 on an error (or --once not held by every gateway), 2 on a usage error.");
+
+  std::string check_config, check_state;
+  CLI::App* check_cmd = app.add_subcommand(
+      "check", "Check a device's configuration without sending: exit 0 with a summary, or 1 with every problem");
+  check_cmd->add_option("--config", check_config, "The device's TOML file")->required()->type_name("FILE");
+  check_cmd->footer("Exit status: 0 with a one-line summary on stdout, 1 with every problem on stderr, 2 on a usage error.");
+  check_cmd->add_option("--state", check_state, "Its state file (default: the config file's path + '.state')")
+      ->type_name("FILE");
+  edgempc_tools::KeygenCommand keygen;
+  keygen.add_to(app, "a device");
+  app.require_subcommand(0, 1);
 
   try {
     try {
@@ -475,6 +502,17 @@ int main(int argc, char** argv) {
       if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
       throw Usage(e.what());
     }
+    if (app.got_subcommand(check_cmd) || app.got_subcommand(keygen.command)) {
+      if (!config.empty() || !source.empty() || !state.empty())
+        throw Usage("--config, --source and --state before a subcommand are for running a device (check takes its "
+                    "own: check --config FILE)");
+      if (app.got_subcommand(keygen.command)) return keygen.run();
+      return edgempc_tools::check_device(
+          check_config, check_state.empty() ? fs::path(check_config + ".state") : fs::path(check_state),
+          Stopper::unix_ms());
+    }
+    if (config.empty()) throw Usage("--config is required (or a subcommand: check, keygen)");
+    if (source.empty()) throw Usage("--source is required");
     const SourceSpec spec = parse_source(source);
     return run_device(config, spec, once, seed, verbose, state.empty() ? fs::path(config + ".state") : fs::path(state),
                       uplink);

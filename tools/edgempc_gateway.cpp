@@ -3,15 +3,20 @@
 //
 //   edgempc-gateway --config FILE
 //       Runs the gateway that FILE's [gateway] table names (platform/config_toml.hpp for the
-//       format): loads the group, its secret key and the enrolment file, opens its store, and
-//       finishes rounds. [gateway].rounds = N > 0 runs rounds 0 .. N-1 counted from the
-//       group's epoch (the same last round at every gateway of the group, whenever each
-//       started) and exits after finishing round N-1; 0 runs until SIGTERM or SIGINT. One
-//       JSON line per finished round goes to stdout (platform::to_json), logs go to stderr.
-//       SIGTERM or SIGINT stops it cleanly (a second one exits at once).
+//       format; the group comes from the group file FILE names with group_file, or from FILE
+//       itself): loads the group, its secret key and the enrolment file, opens its store, and
+//       finishes rounds. [gateway].rounds = N > 0 finishes the N rounds from the one its clock is
+//       in at start (round 0 before the epoch) and exits; gateways started in the same round
+//       stop after the same one. 0 runs until SIGTERM or SIGINT. One JSON line per finished
+//       round goes to stdout (platform::to_json), logs go to stderr. SIGTERM or SIGINT stops it
+//       cleanly (a second one exits at once).
+//   edgempc-gateway check --config FILE
+//       Checks FILE as running would, without running (tools/gateway_check.hpp): prints
+//       "FILE: OK: <summary>" and exits 0, or prints every problem found and exits 1.
 //   edgempc-gateway keygen --secret FILE --public FILE
 //       Makes a new X25519 key pair (net/keys.hpp; the secret file gets mode 0600) and prints
-//       the public key in hex. Refuses to overwrite either file.
+//       the public key in hex. Refuses to overwrite either file. (edgempc-device keygen is the
+//       same command, tools/keygen.hpp.)
 //   edgempc-gateway enrol --enrolment FILE --public-key FILE [--id N]
 //       Enrols a device's public key in an enrolment file (creating it if missing) under the
 //       next free id, or id N, and prints the id. Every gateway needs the same enrolment.
@@ -44,6 +49,8 @@
 #include <string>
 #include <thread>
 
+#include "gateway_check.hpp"
+#include "keygen.hpp"
 #include "mqtt_settings.hpp"
 #include "signal_watcher.hpp"
 
@@ -57,7 +64,6 @@ struct Usage : std::runtime_error {
 };
 
 using edgempc_tools::SignalWatcher;
-using edgempc_tools::apply_mqtt_settings;
 
 int run_gateway(const fs::path& config_path) {
   const platform::GroupConfig group = platform::load_group_config(config_path);
@@ -71,20 +77,7 @@ int run_gateway(const fs::path& config_path) {
   const std::size_t enrolled = enrolment.size();
 
   SignalWatcher signals("edgempc-gateway");  // before the Gateway starts its threads
-  platform::GatewayOptions options;
-  if (local.retain_rounds) options.retain_rounds = *local.retain_rounds;
-  if (local.max_connections) options.ingest.max_connections = *local.max_connections;
-  if (local.max_per_address) options.ingest.max_per_address = *local.max_per_address;
-  if (local.idle_timeout_ms) options.ingest.idle_timeout = std::chrono::milliseconds(*local.idle_timeout_ms);
-  if (local.request_timeout_ms) options.ingest.request_timeout = std::chrono::milliseconds(*local.request_timeout_ms);
-  options.ingest.validate();  // a zero limit is a configuration error, said before starting
-  if (local.mqtt) {
-    platform::MqttIngestOptions m;
-    apply_mqtt_settings(*local.mqtt, m);
-    m.workers = local.mqtt->workers;
-    m.validate();
-    options.mqtt = std::move(m);
-  }
+  platform::GatewayOptions options = edgempc_tools::gateway_options(local);
   platform::Gateway gateway(group, local.id, std::move(keys), std::move(enrolment), local.store, options);
   struct Clear {
     SignalWatcher& s;
@@ -93,43 +86,27 @@ int run_gateway(const fs::path& config_path) {
   signals.on_signal([&gateway] { gateway.stop(); });
 
   const auto& me = group.gateways[local.id];
+  // rounds = N: the N rounds from the one the clock is in at start; 0: all of them (until SIGTERM).
+  constexpr std::uint64_t no_end = std::numeric_limits<std::uint32_t>::max();
+  const auto last_round = static_cast<std::uint32_t>(
+      local.rounds == 0 ? no_end : std::min(std::uint64_t{gateway.start_round()} + local.rounds - 1, no_end));
   std::fprintf(stderr,
                "gateway %u: group '%s', %zu gateways, %zu clients enrolled, ingest on %s:%u, peers on port %u, "
                "round_ms %lld, clock at round %u, %s\n",
                local.id, group.name.c_str(), group.gateways.size(), enrolled, me.host.c_str(), me.ingest_port,
                me.peer_port, static_cast<long long>(group.round_length.count()), gateway.start_round(),
-               local.rounds > 0 ? ("last round " + std::to_string(local.rounds - 1)).c_str() : "until SIGTERM");
+               local.rounds > 0 ? ("last round " + std::to_string(last_round)).c_str() : "until SIGTERM");
   if (local.mqtt)
     std::fprintf(stderr, "gateway %u: also taking submissions through the MQTT broker %s (%u worker%s, topics %s/g%u/submit/+)\n",
                  local.id, local.mqtt->url.c_str(), local.mqtt->workers, local.mqtt->workers == 1 ? "" : "s",
                  local.mqtt->topic_prefix.c_str(), local.id);
 
-  std::size_t reported = 0;
   const auto print = [&](const platform::RoundReport& r) {
     std::printf("%s\n", platform::to_json(r).c_str());
     std::fflush(stdout);
-    ++reported;
   };
-  if (local.rounds > 0) {
-    gateway.run(local.rounds - 1, print);
-    if (reported == 0 && !signals.signalled() && gateway.start_round() > local.rounds - 1)
-      std::fprintf(stderr, "gateway %u: round %u is past already (the clock is at round %u): nothing to do\n", local.id,
-                   local.rounds - 1, gateway.start_round());
-  } else {
-    gateway.run(std::numeric_limits<std::uint32_t>::max(), print);  // until SIGTERM
-  }
+  gateway.run(last_round, print);  // rounds = 0: until SIGTERM
   if (signals.signalled()) std::fprintf(stderr, "gateway %u: stopped\n", local.id);
-  return 0;
-}
-
-int keygen(const fs::path& secret, const fs::path& pub) {
-  for (const auto& p : {secret, pub}) {
-    std::error_code ec;
-    if (fs::exists(fs::symlink_status(p, ec))) throw error(errc::invalid_argument, p.string() + " exists; not overwriting it");
-  }
-  const KeyPair keys = KeyPair::generate();
-  save_key_pair(keys, secret, pub);
-  std::printf("%s\n", detail::to_hex(keys.public_key()).c_str());
   return 0;
 }
 
@@ -164,22 +141,29 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   std::string config;
   app.add_option("--config", config,
-                 "The group's TOML file with this gateway's [gateway] table: run the gateway")
+                 "This gateway's TOML file (its [gateway] table, and group_file naming the group's file or\n"
+                 "the group tables themselves): run the gateway")
       ->type_name("FILE");
   app.footer(
-      "Running: one JSON line per finished round on stdout, logs on stderr. [gateway].rounds = N > 0 runs\n"
-      "rounds 0 .. N-1 counted from the group's epoch_ms and exits after finishing round N-1 (every gateway\n"
-      "of the group stops after the same round); rounds = 0 runs until SIGTERM or SIGINT, which stop it\n"
+      "Running: one JSON line per finished round on stdout, logs on stderr. [gateway].rounds = N > 0\n"
+      "finishes the N rounds from the one the clock is in at start, then exits (gateways started in the\n"
+      "same round stop after the same one); rounds = 0 runs until SIGTERM or SIGINT, which stop it\n"
       "cleanly (a second signal exits at once).\n"
-      "Setting up: keygen a key pair per gateway and per device, put the gateways' public keys (the hex\n"
-      "keygen prints) in the [[gateways]] tables, enrol every device's public key, and give every gateway\n"
-      "a copy of the same enrolment file.\n"
+      "Setting up (examples/config/ has samples): keygen a key pair per gateway (and edgempc-device keygen\n"
+      "per device), put the gateways' public keys (the hex keygen prints) in the group file's [[gateways]]\n"
+      "tables, enrol every device's public key, give every gateway a copy of the same enrolment file and\n"
+      "of the group file, and check each gateway's file before starting it.\n"
       "Exit status: 0 on success or a clean stop, 1 on an error, 2 on a usage error.");
 
-  std::string secret, pub;
-  CLI::App* keygen_cmd = app.add_subcommand("keygen", "Make a new X25519 key pair (refuses to overwrite)");
-  keygen_cmd->add_option("--secret", secret, "The secret key file to create (mode 0600)")->required()->type_name("FILE");
-  keygen_cmd->add_option("--public", pub, "The public key file to create")->required()->type_name("FILE");
+  std::string check_config;
+  CLI::App* check_cmd = app.add_subcommand(
+      "check", "Check a gateway's configuration without running it: exit 0 with a summary, or 1 with every problem");
+  check_cmd->add_option("--config", check_config, "The gateway's TOML file")->required()->type_name("FILE");
+  check_cmd->footer("Exit status: 0 with a one-line summary on stdout, 1 with every problem on stderr, 2 on a usage error.");
+
+  edgempc_tools::KeygenCommand keygen;
+  keygen.add_to(app, "a gateway or a device");
+  CLI::App* keygen_cmd = keygen.command;
 
   std::string enrol_file, enrol_key;
   platform::ClientId enrol_id = 0;
@@ -205,15 +189,17 @@ int main(int argc, char** argv) {
       if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
       throw Usage(e.what());
     }
-    if (app.got_subcommand(keygen_cmd) || app.got_subcommand(enrol_cmd) || app.got_subcommand(unenrol_cmd)) {
-      if (!config.empty()) throw Usage("--config is for running a gateway, not for a subcommand");
-      if (app.got_subcommand(keygen_cmd)) return keygen(secret, pub);
+    if (app.got_subcommand(check_cmd) || app.got_subcommand(keygen_cmd) || app.got_subcommand(enrol_cmd) ||
+        app.got_subcommand(unenrol_cmd)) {
+      if (!config.empty()) throw Usage("--config before a subcommand is for running a gateway (check takes its own: check --config FILE)");
+      if (app.got_subcommand(check_cmd)) return edgempc_tools::check_gateway(check_config, platform::SystemClock{}.now_ms());
+      if (app.got_subcommand(keygen_cmd)) return keygen.run();
       if (app.got_subcommand(enrol_cmd))
         return enrol(enrol_file, enrol_key,
                      enrol_id_opt->count() ? std::optional<platform::ClientId>(enrol_id) : std::nullopt);
       return unenrol(unenrol_file, unenrol_id);
     }
-    if (config.empty()) throw Usage("--config FILE is required (or a subcommand: keygen, enrol, unenrol)");
+    if (config.empty()) throw Usage("--config FILE is required (or a subcommand: check, keygen, enrol, unenrol)");
     return run_gateway(config);
   } catch (const Usage& e) {
     std::fprintf(stderr, "edgempc-gateway: %s\nRun with --help for more information.\n", e.what());
