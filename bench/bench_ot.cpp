@@ -9,6 +9,11 @@
 //       sender after each batch, so the time is end to end.
 //   BM_random_ot_{local,tcp}/<n>: the same plus the correlation-robust hash on both sides
 //       (fixed-key AES: AES-NI, VAES, ARMv8 AES or the bitsliced portable AES).
+//   These four run the semi-honest IKNP (OtCheck::none), the reference for:
+//   BM_{correlated,random}_ot_kos_{local,tcp}/<n>: the same with the KOS consistency check
+//       (the default OtConfig): 256 extra OTs, a 16-byte seed and a 32-byte answer per
+//       message of up to 65,536 OTs, and one GF(2^128) product per row on each side.
+//   BM_gf128_dot_{portable,pclmul}/<n>: the check's inner product alone over n rows.
 //   BM_ot_triples_{local,tcp}/<count>: count Beaver triples over Z2k<64> (Gilboa), 128 OTs each.
 //   The setup (128 base OTs each way) is outside the timed region everywhere but BM_base_ot.
 //   References (one thread): BM_tccr_reference/<n> fixed-key AES TCCR of n blocks (two AES
@@ -60,7 +65,7 @@ struct BaseOtWork {
   }
 };
 
-/// Party 0 receives, party 1 sends; `random` adds the hash.
+/// Party 0 receives, party 1 sends; `random` adds the hash; `check` is the OtConfig's.
 struct ExtensionWork {
   PartyId me;
   benchmark::State* state;
@@ -71,11 +76,13 @@ struct ExtensionWork {
   BitVector choices;
   std::vector<Block> m0, m1;
 
-  ExtensionWork(benchmark::State* s, bool hashed, std::size_t n, PartyId id)
+  ExtensionWork(benchmark::State* s, bool hashed, OtCheck check, std::size_t n, PartyId id)
       : me(id), state(id == 0 ? s : nullptr), random(hashed), prg(fixed_prg(static_cast<std::uint8_t>(10 + id))),
         choices(BitVector::random(prg, n)), m0(n), m1(n) {
-    if (me == 0) receiver = std::make_unique<OtExtensionReceiver>(1);
-    else sender = std::make_unique<OtExtensionSender>(0);
+    OtConfig config;
+    config.check = check;
+    if (me == 0) receiver = std::make_unique<OtExtensionReceiver>(1, config);
+    else sender = std::make_unique<OtExtensionSender>(0, config);
   }
   void prepare() {}
   template <class P>
@@ -123,18 +130,21 @@ std::size_t arg(const benchmark::State& state) { return static_cast<std::size_t>
 void BM_base_ot_local(benchmark::State& state) {
   bench::run_local(state, 2, maker<BaseOtWork>(arg(state)), static_cast<double>(arg(state)));
 }
-void BM_correlated_ot_local(benchmark::State& state) {
-  bench::run_local(state, 2, maker<ExtensionWork>(&state, false, arg(state)), static_cast<double>(arg(state)));
+void extension_local(benchmark::State& state, bool hashed, OtCheck check) {
+  bench::run_local(state, 2, maker<ExtensionWork>(&state, hashed, check, arg(state)), static_cast<double>(arg(state)));
 }
-void BM_correlated_ot_tcp(benchmark::State& state) {
-  bench::run_tcp_processes(state, 2, maker<ExtensionWork>(&state, false, arg(state)), static_cast<double>(arg(state)));
+void extension_tcp(benchmark::State& state, bool hashed, OtCheck check) {
+  bench::run_tcp_processes(state, 2, maker<ExtensionWork>(&state, hashed, check, arg(state)),
+                           static_cast<double>(arg(state)));
 }
-void BM_random_ot_local(benchmark::State& state) {
-  bench::run_local(state, 2, maker<ExtensionWork>(&state, true, arg(state)), static_cast<double>(arg(state)));
-}
-void BM_random_ot_tcp(benchmark::State& state) {
-  bench::run_tcp_processes(state, 2, maker<ExtensionWork>(&state, true, arg(state)), static_cast<double>(arg(state)));
-}
+void BM_correlated_ot_local(benchmark::State& state) { extension_local(state, false, OtCheck::none); }
+void BM_correlated_ot_tcp(benchmark::State& state) { extension_tcp(state, false, OtCheck::none); }
+void BM_random_ot_local(benchmark::State& state) { extension_local(state, true, OtCheck::none); }
+void BM_random_ot_tcp(benchmark::State& state) { extension_tcp(state, true, OtCheck::none); }
+void BM_correlated_ot_kos_local(benchmark::State& state) { extension_local(state, false, OtCheck::kos); }
+void BM_correlated_ot_kos_tcp(benchmark::State& state) { extension_tcp(state, false, OtCheck::kos); }
+void BM_random_ot_kos_local(benchmark::State& state) { extension_local(state, true, OtCheck::kos); }
+void BM_random_ot_kos_tcp(benchmark::State& state) { extension_tcp(state, true, OtCheck::kos); }
 void BM_ot_triples_local(benchmark::State& state) {
   bench::run_local(state, 2, maker<TriplesWork>(&state, arg(state)), static_cast<double>(arg(state)));
 }
@@ -214,6 +224,22 @@ void BM_prg_reference(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * out.size()));
 }
 
+void gf128_dot(benchmark::State& state, detail::gf128::Kernel k) {
+  if (!detail::gf128::supported(k)) {
+    state.SkipWithError("kernel not available here");
+    return;
+  }
+  const auto a = blocks(arg(state)), b = blocks(arg(state));
+  for (auto _ : state) {
+    detail::gf128::Wide acc;
+    detail::gf128::dot(a, b, acc, k);
+    benchmark::DoNotOptimize(acc);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * a.size()));
+}
+void BM_gf128_dot_portable(benchmark::State& state) { gf128_dot(state, detail::gf128::Kernel::portable); }
+void BM_gf128_dot_pclmul(benchmark::State& state) { gf128_dot(state, detail::gf128::Kernel::pclmul); }
+
 void BM_memcpy_reference(benchmark::State& state) {
   std::vector<std::uint8_t> a(16 * arg(state), 1), b(a.size());
   for (auto _ : state) {
@@ -235,6 +261,10 @@ BENCHMARK(BM_correlated_ot_local)->Apply(ot_sizes)->UseRealTime();
 BENCHMARK(BM_correlated_ot_tcp)->Apply(ot_sizes)->UseRealTime();
 BENCHMARK(BM_random_ot_local)->Apply(ot_sizes)->UseRealTime();
 BENCHMARK(BM_random_ot_tcp)->Apply(ot_sizes)->UseRealTime();
+BENCHMARK(BM_correlated_ot_kos_local)->Apply(ot_sizes)->UseRealTime();
+BENCHMARK(BM_correlated_ot_kos_tcp)->Apply(ot_sizes)->UseRealTime();
+BENCHMARK(BM_random_ot_kos_local)->Apply(ot_sizes)->UseRealTime();
+BENCHMARK(BM_random_ot_kos_tcp)->Apply(ot_sizes)->UseRealTime();
 BENCHMARK(BM_ot_triples_local)->Arg(1024)->Arg(1 << 16)->UseRealTime();
 BENCHMARK(BM_ot_triples_tcp)->Arg(1024)->Arg(1 << 16)->Arg(1'000'000)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_tccr_reference)->Arg(1024)->Arg(1 << 16);
@@ -245,4 +275,6 @@ BENCHMARK(BM_transpose_sse2)->Arg(1024)->Arg(4096)->Arg(1 << 16);
 BENCHMARK(BM_transpose_avx2)->Arg(1024)->Arg(4096)->Arg(1 << 16);
 BENCHMARK(BM_transpose_avx512)->Arg(1024)->Arg(4096)->Arg(1 << 16);
 BENCHMARK(BM_prg_reference)->Arg(1024)->Arg(1 << 16);
+BENCHMARK(BM_gf128_dot_portable)->Arg(1 << 16);
+BENCHMARK(BM_gf128_dot_pclmul)->Arg(1 << 16);
 BENCHMARK(BM_memcpy_reference)->Arg(1024)->Arg(1 << 16);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Dual execution (gc/dual_execution.hpp) between two real parties: outputs against plaintext
 // evaluation at both, in either role, over LocalNetwork and TCP; a garbler that garbles a wrong
-// circuit (as a test hook) is caught at the honest party, whichever role it has.
+// circuit, or an evaluator that deviates as OT receiver (test hooks), is caught at the honest
+// party, whichever role it has.
 #include <catch2/catch.hpp>
 
 #include <edgempc/gc/builder.hpp>
@@ -145,4 +146,42 @@ TEST_CASE("dual execution: a cheater that echoes the honest party's check back i
   });
   REQUIRE(honest_failure);
   CHECK(*honest_failure == errc::protocol_violation);
+}
+
+TEST_CASE("dual execution: an OT receiver inconsistent across columns is caught by the KOS check, either role", "[gc]") {
+  // The cheater flips one bit of its OT matrix as evaluator: choice bit 1 - r in column 0 only,
+  // for one of its input wires. Yao's Delta has lsb 1, so the garbler's row moves by e_0 and the
+  // check must fail at the honest garbler, every time. The cheater itself is then left waiting
+  // for labels, so it runs with a short deadline.
+  using namespace std::chrono_literals;
+  const auto c = test_circuit();
+  for (const PartyId cheater : {PartyId{0}, PartyId{1}}) {
+    for (const PartyId first : {PartyId{0}, PartyId{1}}) {
+      CAPTURE(cheater, first);
+      InsecureReceiverDeviation flip;
+      flip.u = [](std::span<std::uint8_t> u, std::size_t rows) {
+        const auto at = detail::iknp::u_bit(rows, 7, 0);
+        u[at.byte] = static_cast<std::uint8_t>(u[at.byte] ^ (1u << at.bit));
+      };
+      std::array<Result, 2> r;
+      auto ts = make_local_network(2);
+      test::on_all_parties(2, [&](PartyId me) {
+        Party party(*ts[me], me == cheater ? 1s : 20s);
+        auto prg = test::seeded(static_cast<std::uint8_t>(0xb0 + me));
+        const std::vector<bool> first_owns{first == 0, first == 1};
+        try {
+          r[me].out = gc::run_dual_execution(party, prg, c, 1 - me, me == first, first_owns,
+                                             bits_of(me == 0 ? 0x1234u : 0x9876u, 32), nullptr,
+                                             me == cheater ? &flip : nullptr);
+        } catch (const error& e) {
+          r[me].failure = static_cast<errc>(e.code().value());
+        }
+      });
+      const Result& honest = r[1 - cheater];
+      CHECK_FALSE(honest.out);
+      REQUIRE(honest.failure);
+      CHECK(*honest.failure == errc::protocol_violation);
+      CHECK_FALSE(r[cheater].out);
+    }
+  }
 }

@@ -154,3 +154,44 @@ TEST_CASE("Yao: run_yao_once, one evaluation in a fresh session, as either role"
   REQUIRE(got[1].has_value());
   CHECK(*got[1] == want);
 }
+
+TEST_CASE("Yao: the evaluator cannot run the OT without the KOS check if the garbler runs it", "[gc]") {
+  gc::Builder b;
+  const auto a = b.input(8), x = b.input(8);
+  b.output(gc::add(b, a, x));
+  const auto c = b.finish();
+  OtConfig semi_honest;
+  semi_honest.check = OtCheck::none;
+  std::optional<errc> g_code, e_code;
+  test::on_network(test::Net::local, 2, [&](auto& party, PartyId me) {
+    auto prg = test::seeded(static_cast<std::uint8_t>(0xc0 + me));
+    const auto code = [&](auto&& f) -> std::optional<errc> {
+      try {
+        f();
+      } catch (const error& e) {
+        return static_cast<errc>(e.code().value());
+      }
+      return std::nullopt;
+    };
+    if (me == 0) g_code = code([&] { gc::YaoGarbler(c, 1).setup(party, prg); });
+    else e_code = code([&] { gc::YaoEvaluator(c, 0, gc::FixedKey(), semi_honest).setup(party, prg); });
+  });
+  CHECK(g_code == errc::protocol_violation);
+  CHECK(e_code == errc::protocol_violation);
+  // Both semi-honest, by choice: runs.
+  std::optional<std::vector<bool>> out;
+  test::on_network(test::Net::local, 2, [&](auto& party, PartyId me) {
+    auto prg = test::seeded(static_cast<std::uint8_t>(0xc2 + me));
+    if (me == 0) {
+      gc::YaoGarbler g(c, 1, gc::FixedKey(), semi_honest);
+      g.setup(party, prg);
+      (void)g.run(party, prg, {true, false}, test::bits_of(100, 8), gc::Reveal::to_evaluator);
+    } else {
+      gc::YaoEvaluator e(c, 0, gc::FixedKey(), semi_honest);
+      e.setup(party, prg);
+      out = e.run(party, {true, false}, test::bits_of(55, 8), gc::Reveal::to_evaluator);
+    }
+  });
+  REQUIRE(out);
+  CHECK(test::value_of(*out, 0, 8) == 155);
+}

@@ -106,10 +106,10 @@ TEST_CASE("ot_triples: not set up, and short corrections from the peer", "[ot]")
     ot.setup(party, prg);
     if (me == 0) {
       got = code_of([&] { (void)ot_triples(party, ot, prg, 3); });
-    } else {  // runs the OTs of 3 triples but sends one byte too few of corrections
+    } else {  // runs the OTs of 3 triples (the higher id sends first) but sends one byte too few of corrections
       std::vector<Block> mine(192), m0(192), m1(192);
-      ot.receiver().random(party, BitVector(192), mine);
       ot.sender().random(party, m0, m1);
+      ot.receiver().random(party, BitVector(192), mine);
       party.send_bytes(0, std::vector<std::uint8_t>(3 * 260 - 1));
     }
   });

@@ -30,12 +30,16 @@
 // correct output or the call fails (detected), and the malicious party learns the output and at
 // most one more bit about the honest party's input (whether a predicate of its choice holds: for
 // a wrong circuit, whether its output equals the right one) — dual execution's one-bit leakage.
-// Both parties learn the output; there is no one-sided variant. What this implementation does
-// not cover: its OT extension is IKNP (ot/iknp.hpp), secure against a semi-honest receiver
-// only — a party that deviates as OT receiver can learn bits of the other's Delta (the KOS
-// consistency check would close that). So it detects a cheating garbler (a wrong circuit, wrong
-// input labels or decoding bits, inputs that differ between the executions), not a cheating OT
-// receiver. Cost: twice Yao's (both garble and both evaluate), plus 2 * (outputs / 8 + 32) bytes.
+// Both parties learn the output; there is no one-sided variant. Both sessions' OT extensions
+// run with the KOS consistency check (ot/iknp.hpp; always, whatever OtConfig's default): a
+// party that deviates as OT receiver (inconsistent choice bits across the columns, to learn bits
+// of the other's Delta) is caught except with probability 2^-c for the c bits it tries to learn,
+// up to 2^-64, with errc::protocol_violation at the other party, which then sends nothing more
+// of that execution. So it detects a cheating garbler (a wrong circuit, wrong input labels or
+// decoding bits, inputs that differ between the executions) and a cheating OT receiver, within
+// the limits ot/iknp.hpp states (the base OTs are not simulatable against a malicious party).
+// Cost: twice Yao's (both garble and both evaluate), plus 2 * (outputs / 8 + 32) bytes, plus
+// the check's 4,144 bytes and one round trip per OT message (of up to 65,536 input bits).
 //
 // Wire, after the two sessions (each as gc/yao.hpp: base OTs, input labels, tables; no decoding
 // bits): decoding bits (packed, one per output bit), then 32 bytes of hash (with the sender's
@@ -92,15 +96,20 @@ inline std::array<std::uint8_t, 32> digest(std::uint8_t role, std::span<const Bl
 /// at both); `bits` are this party's input bits, its inputs in order. Throws
 /// errc::protocol_violation if the two executions disagree (the other party cheated), and what
 /// gc/yao.hpp throws on bad messages. `garble_as` is for tests only: the circuit this party
-/// garbles instead (a cheating garbler; it must have the same shape, or evaluation fails).
+/// garbles instead (a cheating garbler; it must have the same shape, or evaluation fails);
+/// `ot_deviation` too (an OT receiver that deviates in this party's evaluation).
 template <Transport Tr>
 [[nodiscard]] std::vector<bool> run_dual_execution(Party<Tr>& party, Prg& prg, const Circuit& circuit, PartyId peer,
                                                    bool first, const std::vector<bool>& first_owns,
-                                                   const std::vector<bool>& bits, const Circuit* garble_as = nullptr) {
+                                                   const std::vector<bool>& bits, const Circuit* garble_as = nullptr,
+                                                   const InsecureReceiverDeviation* ot_deviation = nullptr) {
   std::vector<bool> second_owns(first_owns.size());
   for (std::size_t k = 0; k < first_owns.size(); ++k) second_owns[k] = !first_owns[k];
-  YaoGarbler garbler(garble_as ? *garble_as : circuit, peer);
-  YaoEvaluator evaluator(circuit, peer);
+  OtConfig ot;
+  ot.check = OtCheck::kos;
+  YaoGarbler garbler(garble_as ? *garble_as : circuit, peer, FixedKey(), ot);
+  YaoEvaluator evaluator(circuit, peer, FixedKey(), ot);
+  if (ot_deviation != nullptr) evaluator.insecure_deviate_in_ot(*ot_deviation);
   std::vector<Block> zero, evaluated;
   // Execution 1 (the first party garbles), then execution 2, each session's setup before it.
   // Yao takes "the garbler supplies input k" flags: first_owns in execution 1, second_owns in 2.

@@ -12,7 +12,10 @@
 // colour bits of its output labels, which hide the values from the evaluator), or to both.
 //
 // Security model: semi-honest garbler and evaluator; secure channels between them (a garbler that
-// deviates is caught by running twice with the roles swapped: gc/dual_execution.hpp). Each side
+// deviates is caught by running twice with the roles swapped: gc/dual_execution.hpp). The OT
+// runs with the KOS check unless the session's OtConfig says OtCheck::none (both sides must
+// agree, or setup fails), so an evaluator that deviates as OT receiver to learn bits of Delta
+// (and through them the garbler's inputs) is caught as ot/iknp.hpp states. Each side
 // learns its revealed outputs and nothing else. A session (one YaoGarbler and one YaoEvaluator)
 // runs any number of evaluations of one circuit: the OT setup (128 base OTs) is done once, and
 // the half-gates tweaks keep counting, so both sides must run the same sequence of evaluations.
@@ -32,6 +35,7 @@
 #include "edgempc/gc/fixed_key.hpp"
 #include "edgempc/gc/garble.hpp"
 #include "edgempc/ot/bit_vector.hpp"
+#include "edgempc/ot/config.hpp"
 #include "edgempc/ot/iknp.hpp"
 #include "edgempc/party.hpp"
 
@@ -108,9 +112,10 @@ inline std::vector<bool> wire_owners(const Circuit& c, const std::vector<bool>& 
 /// The garbler's side of a session with `evaluator`.
 class YaoGarbler {
  public:
-  /// `circuit` must outlive the session.
-  YaoGarbler(const Circuit& circuit, PartyId evaluator, const FixedKey& key = FixedKey())
-      : circuit_(&circuit), key_(key), garbler_(circuit, key_), ot_(evaluator) {}
+  /// `circuit` must outlive the session; `ot` configures the OT extension (the evaluator's
+  /// must be equal).
+  YaoGarbler(const Circuit& circuit, PartyId evaluator, const FixedKey& key = FixedKey(), const OtConfig& ot = {})
+      : circuit_(&circuit), key_(key), garbler_(circuit, key_), ot_(evaluator, ot) {}
 
   /// The OT setup, once per session; Delta is drawn here.
   template <Transport Tr>
@@ -193,8 +198,11 @@ class YaoGarbler {
 /// The evaluator's side of a session with `garbler`.
 class YaoEvaluator {
  public:
-  YaoEvaluator(const Circuit& circuit, PartyId garbler, const FixedKey& key = FixedKey())
-      : circuit_(&circuit), key_(key), evaluator_(circuit, key_), ot_(garbler) {}
+  YaoEvaluator(const Circuit& circuit, PartyId garbler, const FixedKey& key = FixedKey(), const OtConfig& ot = {})
+      : circuit_(&circuit), key_(key), evaluator_(circuit, key_), ot_(garbler, ot) {}
+
+  /// INSECURE, for tests only: an evaluator that deviates as OT receiver.
+  void insecure_deviate_in_ot(InsecureReceiverDeviation d) { ot_.insecure_deviate(std::move(d)); }
 
   template <Transport Tr>
   void setup(Party<Tr>& party, Prg& prg) {

@@ -11,14 +11,17 @@
 // the receiver computes v_k = m_{b_k} + b_k d_k = m0 + b_k a_S (mod 2^(64-k)), and
 //   sum_k 2^k v_k  +  sum_k -2^k m0  =  a_S b_R  (mod 2^64).
 // Only 64 - k bits of d_k matter, because 2^k v_k drops the rest: 2,080 bits per product
-// instead of 4,096 (the truncation of Demmler, Schneider, Zohner, "ABY", NDSS 2015). Both cross
-// terms run at once, one in each direction of a BidirectionalOt.
+// instead of 4,096 (the truncation of Demmler, Schneider, Zohner, "ABY", NDSS 2015). The two
+// cross terms use the two directions of a BidirectionalOt, the lower party id receiving first.
 //
-// Security model: two semi-honest parties, the IKNP extension's assumptions (ot/iknp.hpp).
+// Security model: two semi-honest parties, the IKNP extension's assumptions (ot/iknp.hpp; its
+// KOS check, on by default, stops a deviating OT receiver from learning the sender's Delta, but
+// the corrections d_k are not checked, so a deviating party can still make the triples wrong).
 // Each party learns its own shares (a_P, b_P, c_P) and nothing else: the other's a and b stay
 // hidden by the OTs, the corrections d_k are masked by OT outputs the receiver does not get.
 // Neither party knows a, b or c. Wire cost per triple and direction: 64 x 16 bytes of IKNP
-// matrix plus 260 bytes of corrections; one round trip per 1,024 triples.
+// matrix plus 260 bytes of corrections; with the KOS check 4,144 bytes and one round trip more
+// per direction and 1,024 triples.
 #pragma once
 
 #include <algorithm>
@@ -98,8 +101,15 @@ template <Transport Tr>
     const std::size_t n = std::min(per_round, count - first), ots = 64 * n;
     // The receiver's choice bit 64 t + k is bit k of b[first + t].
     const BitVector choices = BitVector::from_words(std::span<const std::uint64_t>(b).subspan(first, n), ots);
-    ot.receiver().random(party, choices, std::span<Block>(mine).first(ots));
-    ot.sender().random(party, std::span<Block>(m0).first(ots), std::span<Block>(m1).first(ots));
+    // The lower id receives first, the other sends first: with the KOS check each direction
+    // waits for an answer from the other side, so the two must not both start as receivers.
+    if (party.id() < ot.peer()) {
+      ot.receiver().random(party, choices, std::span<Block>(mine).first(ots));
+      ot.sender().random(party, std::span<Block>(m0).first(ots), std::span<Block>(m1).first(ots));
+    } else {
+      ot.sender().random(party, std::span<Block>(m0).first(ots), std::span<Block>(m1).first(ots));
+      ot.receiver().random(party, choices, std::span<Block>(mine).first(ots));
+    }
 
     g::BitWriter out(words);
     for (std::size_t t = 0; t < n; ++t) {
