@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -31,12 +32,15 @@ class ConfigCheck {
       std::forward<F>(f)();
       return true;
     } catch (const std::exception& e) {
-      problems_.push_back(context + e.what());
+      problem(context + e.what());
       return false;
     }
   }
 
-  void problem(std::string what) { problems_.push_back(std::move(what)); }
+  /// Records a problem once (a file that cannot be parsed fails its group and its local table alike).
+  void problem(std::string what) {
+    if (std::find(problems_.begin(), problems_.end(), what) == problems_.end()) problems_.push_back(std::move(what));
+  }
 
   [[nodiscard]] const std::vector<std::string>& problems() const noexcept { return problems_; }
 
