@@ -472,3 +472,64 @@ TEST_CASE("on a manual clock, a round without a quorum fails exactly when the fi
   CHECK(reports[0].channels.empty());
   CHECK_THAT(reports[0].reason, Catch::Contains("1 live gateways, 2 needed"));
 }
+
+TEST_CASE("a gateway counts what operators watch and logs one record per round", "[platform]") {
+  Fixture f(3, 1, 6, 3'600'000);
+  std::mutex lines_mutex;
+  std::vector<std::string> lines;
+  InProcessGroup group(f, {0, 1, 2}, 0, {}, [&](PartyId g, GatewayOptions& o) {
+    if (g != 0) return;
+    Logger::Options lo;
+    lo.format = LogFormat::json;
+    lo.source = "gateway 0";
+    o.logger.emplace(
+        [&](std::string_view l) {
+          std::lock_guard lock(lines_mutex);
+          lines.emplace_back(l);
+        },
+        lo);
+  });
+  const auto readings = test::make_readings(6, 0, 3);
+  Uplink uplink(f.group);
+  const auto codes = uplink.send(test::seal_round(f, 0, readings), guard());
+  const auto held = held_by(codes, {0, 1, 2});
+  CHECK(std::count(held.begin(), held.end(), true) == 6);
+  // Refused submissions are counted by code: a forgery and garbage.
+  Prg prg;
+  IngestClient c(f.group.gateways[0].host, f.group.gateways[0].ingest_port);
+  DeviceClient forger(f.group, 1, KeyPair::generate());
+  CHECK(c.submit(forger.seal(prg, 0, 0, std::vector<double>{20.0, 40.0})[0]) == IngestCode::forged);
+  CHECK(c.submit(std::vector<std::uint8_t>(40, 7)) == IngestCode::malformed);
+  group.clock->set(f.close_ms(0));
+  const auto reports = group.wait_for(0, 1);
+  REQUIRE(reports.size() == 1);
+  REQUIRE(reports[0].status == RoundStatus::published);
+
+  const GatewaySnapshot s = group.gateway(0).metrics();
+  CHECK(s.gateway == 0);
+  CHECK(s.submissions[static_cast<std::size_t>(IngestCode::accepted)] == 6);
+  CHECK(s.submissions[static_cast<std::size_t>(IngestCode::forged)] == 1);
+  CHECK(s.submissions[static_cast<std::size_t>(IngestCode::malformed)] == 1);
+  CHECK(s.rounds[0] == 1);  // published
+  REQUIRE(s.last_round);
+  CHECK(*s.last_round == 0);
+  CHECK(s.last_contributors == 6);
+  CHECK(s.duration_count == 1);
+  CHECK(s.store_bytes > 0);
+  CHECK(s.ingest.accepted >= 2);
+  CHECK(s.start_time > 1.7e9);
+  const std::string text = to_prometheus(s);
+  CHECK(text.find("edgempc_gateway_submissions_total{gateway=\"0\",code=\"accepted\"} 6\n") != std::string::npos);
+  CHECK(text.find("edgempc_gateway_rounds_total{gateway=\"0\",status=\"published\"} 1\n") != std::string::npos);
+
+  // The round's record: status, contributors, what was refused since the last one.
+  std::lock_guard lock(lines_mutex);
+  const auto round_line = std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.find("\"event\":\"round\"") != std::string::npos;
+  });
+  REQUIRE(round_line != lines.end());
+  INFO(*round_line);
+  CHECK(round_line->find("\"level\":\"info\"") != std::string::npos);
+  CHECK(round_line->find("\"round\":0,\"status\":\"published\",\"contributors\":6,\"live\":\"0,1,2\"") != std::string::npos);
+  CHECK(round_line->find("\"submissions_held\":6,\"submissions_refused\":\"forged:1,malformed:1\"") != std::string::npos);
+}

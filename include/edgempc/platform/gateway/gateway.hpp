@@ -44,6 +44,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -56,6 +57,7 @@
 #include "edgempc/platform/config.hpp"
 #include "edgempc/platform/enrolment.hpp"
 #include "edgempc/platform/gateway/intake.hpp"
+#include "edgempc/platform/gateway/metrics.hpp"
 #include "edgempc/platform/gateway/options.hpp"
 #include "edgempc/platform/gateway/round_finisher.hpp"
 #include "edgempc/platform/gateway/sqlite_store.hpp"
@@ -77,9 +79,10 @@ class Gateway {
         id_(id),
         keys_(std::move(keys)),
         store_(store_path, keys_),
-        options_(std::move(options)),
+        options_(with_logger(std::move(options), id)),
+        store_path_(store_path),
         pool_(options_.workers),
-        intake_(group_, id, keys_, std::move(enrolment), store_, pool_, [this](const std::string& line) { log(line); }),
+        intake_(group_, id, keys_, std::move(enrolment), store_, pool_, part_log("intake")),
         finisher_({.group = group_,
                    .id = id_,
                    .keys = keys_,
@@ -87,15 +90,13 @@ class Gateway {
                    .intake = intake_,
                    .mutex = mutex_,
                    .options = options_,
-                   .log = [this](const std::string& line) { log(line); },
+                   .log = part_log("round"),
                    .stopping = stopping_,
                    .pause = [this](std::chrono::milliseconds d) { return pause(d); }}) {
     group_.validate();
     if (id_ >= group_.gateways.size()) throw error(errc::invalid_argument, "Gateway: no gateway " + std::to_string(id_));
     if (group_.gateways[id_].public_key != keys_.public_key())
       throw error(errc::invalid_argument, "Gateway: the key does not match gateway " + std::to_string(id_) + "'s public key");
-    if (!options_.log)
-      options_.log = [id = id_](const std::string& line) { std::fprintf(stderr, "gateway %u: %s\n", id, line.c_str()); };
     const std::int64_t now = options_.clock.now_ms();
     start_round_ = static_cast<std::uint32_t>(std::max<std::int64_t>(0, round_clock().round_at(now)));
     intake_.set_start_round(start_round_);
@@ -107,14 +108,15 @@ class Gateway {
         [this](const std::vector<std::span<const std::uint8_t>>& frames, std::vector<std::uint8_t>& out) {
           return handle(frames, out);
         },
-        options_.ingest, options_.log);
+        options_.ingest, part_log("ingest"));
     if (options_.mqtt)
       mqtt_.emplace(
           id_, *options_.mqtt,
           [this](const std::vector<std::span<const std::uint8_t>>& frames, std::vector<std::uint8_t>& out) {
             return handle(frames, out);
           },
-          options_.log);
+          part_log("mqtt"));
+    start_time_ = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   }
 
   Gateway(const Gateway&) = delete;
@@ -134,6 +136,20 @@ class Gateway {
   [[nodiscard]] std::optional<MqttIngestCounters> mqtt_counters() const {
     return mqtt_ ? std::optional<MqttIngestCounters>(mqtt_->counters()) : std::nullopt;
   }
+  /// What it counts for its operators (metrics.hpp; metrics_server.hpp serves it). Thread-safe.
+  [[nodiscard]] GatewaySnapshot metrics() const {
+    GatewaySnapshot s = metrics_.snapshot();
+    s.gateway = id_;
+    s.ingest = ingest_->counters();
+    if (mqtt_) s.mqtt = mqtt_->counters();
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(store_path_.string() + suffix, ec);
+      if (!ec) s.store_bytes += size;
+    }
+    s.start_time = start_time_;
+    return s;
+  }
   /// Blocks until the MQTT ingest is subscribed (true at once without one); false after `timeout`.
   bool wait_mqtt_subscribed(std::chrono::milliseconds timeout) { return !mqtt_ || mqtt_->wait_subscribed(timeout); }
   /// The first round this gateway's clock saw (rounds before it are finished only if the store
@@ -146,12 +162,13 @@ class Gateway {
     const auto one = [&](std::uint32_t r) {
       if (!wait_until_ms(round_clock().close_ms(r))) return false;
       const RoundReport report = finisher_.finish(r);
+      round_done(report);
       if (on_report) on_report(report);
       if (report.recipient && report.status == RoundStatus::published) finisher_.mark_reported(report);
       return !stopping_;
     };
     for (const RoundReport& stored : std::exchange(unreported_, {})) {
-      log("round " + std::to_string(stored.round) + " was published before this start: " + to_json(stored));
+      options_.logger->info("round_reported_late", {{"round", stored.round}}, "published before this start; reported now");
       if (on_report) on_report(stored);
       finisher_.mark_reported(stored);
     }
@@ -197,10 +214,62 @@ class Gateway {
     return !stop_cv_.wait_for(lock, d, [&] { return stopping_.load(); });
   }
 
-  void log(const std::string& line) const { options_.log(line); }
+  static GatewayOptions with_logger(GatewayOptions o, PartyId id) {
+    if (!o.logger) {
+      Logger::Options lo;
+      lo.source = "gateway " + std::to_string(id);
+      o.logger.emplace(Logger::file_sink(stderr), std::move(lo));
+    }
+    return o;
+  }
+
+  /// Where a part's free-text lines go: GatewayOptions::log if set, else the logger as a warning
+  /// of `event` (what the parts report is trouble: a lost broker, a retried round, a store error).
+  [[nodiscard]] std::function<void(const std::string&)> part_log(std::string event) const {
+    if (options_.log) return options_.log;
+    return options_.logger->lines(LogLevel::warn, std::move(event));
+  }
+
+  /// A round ended here: count it, and log one record with what operators ask first (status,
+  /// contributors, who was left out and why, submissions refused since the last round, ingest
+  /// connections refused, duration).
+  void round_done(const RoundReport& r) {
+    metrics_.round_finished(r);
+    const GatewaySnapshot now = metrics();
+    std::string live, rejected, refused;
+    for (const PartyId g : r.live) live += (live.empty() ? "" : ",") + std::to_string(g);
+    std::map<std::string, std::size_t> why;
+    for (const auto& c : r.rejected) ++why[to_string(c.reason)];
+    for (const auto& [reason, n] : why) rejected += (rejected.empty() ? "" : ",") + reason + ":" + std::to_string(n);
+    std::uint64_t accepted = 0;
+    for (std::size_t i = 0; i < now.submissions.size(); ++i) {
+      const std::uint64_t d = now.submissions[i] - last_logged_.submissions[i];
+      const auto code = static_cast<IngestCode>(i);
+      if (code == IngestCode::accepted || code == IngestCode::replayed) accepted += d;
+      else if (d != 0) refused += (refused.empty() ? "" : ",") + std::string(to_string(code)) + ":" + std::to_string(d);
+    }
+    const auto level = r.status == RoundStatus::published ? LogLevel::info : LogLevel::warn;
+    options_.logger->write(level, "round",
+                          {{"round", r.round}, {"status", to_string(r.status)}, {"contributors", r.contributors},
+                           {"live", live}, {"rejected", rejected.empty() ? "none" : rejected},
+                           {"submissions_held", accepted}, {"submissions_refused", refused.empty() ? "none" : refused},
+                           {"seconds", r.seconds}},
+                          r.reason);
+    const std::uint64_t limit = now.ingest.refused_total - last_logged_.ingest.refused_total;
+    const std::uint64_t address = now.ingest.refused_address - last_logged_.ingest.refused_address;
+    const std::uint64_t slow = now.ingest.timed_out - last_logged_.ingest.timed_out;
+    const std::uint64_t framing = now.ingest.bad_framing - last_logged_.ingest.bad_framing;
+    // One record per round at most, however many connections were refused.
+    if (limit + address + slow + framing != 0)
+      options_.logger->warn("ingest_refused", {{"round", r.round}, {"over_limit", limit}, {"over_address_limit", address},
+                                              {"timed_out", slow}, {"bad_framing", framing}},
+                           "connections closed by the ingest limits since the last round");
+    last_logged_ = now;
+  }
 
   /// At a restart: each round's state (the finisher's) and, for a round not final yet, its shares.
   void reload() {
+    const auto log = [this](const std::string& line) { options_.logger->info("reload", {}, line); };
     std::size_t rounds = 0;
     std::size_t shares = 0;
     for (const std::uint64_t r64 : store_.rounds()) {
@@ -242,7 +311,10 @@ class Gateway {
     }
     if (!submissions.empty()) {
       const auto answers = intake_.submit(submissions, now);
-      for (std::size_t j = 0; j < answers.size(); ++j) codes[reply_of[j]] = answers[j];
+      for (std::size_t j = 0; j < answers.size(); ++j) {
+        codes[reply_of[j]] = answers[j];
+        metrics_.count(answers[j]);
+      }
     }
     for (std::size_t i = 0; i < frames.size(); ++i) {
       const auto reply = detail::encode_reply(static_cast<IngestKind>(frames[i][0]), static_cast<std::uint8_t>(codes[i]),
@@ -257,6 +329,10 @@ class Gateway {
   KeyPair keys_;
   SqliteStore store_;
   GatewayOptions options_;
+  std::filesystem::path store_path_;
+  GatewayMetrics metrics_;
+  GatewaySnapshot last_logged_;  // run()'s: what the previous round record counted from
+  double start_time_ = 0;
   ThreadPool pool_;  // opens batches of submissions (intake_)
   Intake<SqliteStore> intake_;
   mutable std::mutex mutex_;  // guards intake_, store_ and finisher_'s round data

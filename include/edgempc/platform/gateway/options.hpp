@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// GatewayOptions: how a gateway runs (platform/gateway/gateway.hpp): its log, its limits and
+// GatewayOptions: how a gateway runs (platform/gateway/gateway.hpp): its logs, its limits and
 // timeouts, its round clock. The ingest port's limits are tcp_ingest.hpp's IngestLimits; the
 // finishing ones (finish_limit, message_timeout, retain_rounds, broken_link_rounds, clock,
 // at_step) are read by the round finisher (round_finisher.hpp), which is why they live in a
@@ -14,6 +14,7 @@
 #include <string>
 
 #include "edgempc/platform/gateway/mqtt_ingest.hpp"
+#include "edgempc/platform/log.hpp"
 #include "edgempc/platform/gateway/round_protocol.hpp"
 #include "edgempc/platform/gateway/tcp_ingest.hpp"
 #include "edgempc/platform/round_clock.hpp"
@@ -23,7 +24,12 @@ EDGEMPC_BEGIN_NAMESPACE
 namespace platform {
 
 struct GatewayOptions {
-  /// Where log lines go (one line each, no newline); default: stderr.
+  /// Where the gateway's log records go (platform/log.hpp: level, time, event, fields; text or
+  /// JSON lines): a line per finished round, warnings from its parts. Unset: stderr, text,
+  /// info and above, source "gateway ID".
+  std::optional<Logger> logger;
+  /// If set, the free-text lines of the gateway's parts (ingest, MQTT, intake, finisher) go here
+  /// instead of to `logger` (one line each, no newline); the round records still go to `logger`.
   std::function<void(const std::string&)> log;
   /// How long after a round's close the gateway keeps trying to finish it.
   std::chrono::milliseconds finish_limit{30000};
