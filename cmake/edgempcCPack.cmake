@@ -23,7 +23,12 @@ set(CPACK_PACKAGE_VENDOR edgempc)
 # code writes ExecStart from CMAKE_INSTALL_PREFIX, which must be the prefix the package installs to.
 set(CPACK_SET_DESTDIR ON)
 set(CPACK_STRIP_FILES ON)
-set(CPACK_COMPONENTS_ALL dev gateway)  # (nothing is left in "Unspecified": a forgotten rule shows)
+# (Nothing goes in "Unspecified": a rule without a COMPONENT is left out, and test-deb.sh shows it.)
+# No gateway package where the tools are off: it would be empty.
+set(CPACK_COMPONENTS_ALL dev)
+if(EDGEMPC_BUILD_TOOLS)
+  list(APPEND CPACK_COMPONENTS_ALL gateway)
+endif()
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_PROJECT_CONFIG_FILE "${PROJECT_SOURCE_DIR}/packaging/debian/cpack_options.cmake")
 
