@@ -29,6 +29,8 @@
 #include <edgempc/platform/config_toml.hpp>
 #include <edgempc/platform/enrolment.hpp>
 #include <edgempc/platform/gateway.hpp>
+#include <edgempc/platform/gateway/metrics_server.hpp>
+#include <edgempc/platform/log.hpp>
 #include <edgempc/version.hpp>
 
 #include <CLI/CLI.hpp>
@@ -78,6 +80,24 @@ int run_gateway(const fs::path& config_path) {
 
   SignalWatcher signals("edgempc-gateway");  // before the Gateway starts its threads
   platform::GatewayOptions options = edgempc_tools::gateway_options(local);
+  platform::Logger::Options log_options;
+  log_options.format = platform::parse_log_format(local.log_format);
+  log_options.level = platform::parse_log_level(local.log_level);
+  log_options.source = "gateway " + std::to_string(local.id);
+  const platform::Logger log(platform::Logger::file_sink(stderr), log_options);
+  options.logger = log;
+  std::FILE* results_file = nullptr;
+  if (local.results_file) {
+    results_file = std::fopen(local.results_file->c_str(), "a");
+    if (results_file == nullptr)
+      throw error(errc::invalid_argument, "cannot open the results file " + local.results_file->string() + " for appending");
+  }
+  struct CloseResults {
+    std::FILE* f;
+    ~CloseResults() {
+      if (f) std::fclose(f);
+    }
+  } close_results{results_file};
   platform::Gateway gateway(group, local.id, std::move(keys), std::move(enrolment), local.store, options);
   struct Clear {
     SignalWatcher& s;
@@ -85,28 +105,62 @@ int run_gateway(const fs::path& config_path) {
   } clear_before_the_gateway_dies{signals};
   signals.on_signal([&gateway] { gateway.stop(); });
 
+  // The health and metrics endpoint, if asked for: counts only, never shares or results.
+  std::optional<platform::MetricsServer> metrics;
+  if (local.metrics) {
+    platform::MetricsServerOptions mo;
+    const auto colon = local.metrics->rfind(':');
+    mo.host = local.metrics->substr(0, colon);
+    if (mo.host.size() > 2 && mo.host.front() == '[' && mo.host.back() == ']') mo.host = mo.host.substr(1, mo.host.size() - 2);
+    const std::string port = local.metrics->substr(colon + 1);
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535)
+      throw error(errc::invalid_argument, config_path.string() + ": gateway.metrics: a bad port in '" + *local.metrics + "'");
+    mo.port = static_cast<std::uint16_t>(std::stoul(port));
+    metrics.emplace(
+        mo, [&gateway] { return platform::to_prometheus(gateway.metrics()); },
+        [&gateway, id = local.id] {
+          const platform::GatewaySnapshot s = gateway.metrics();
+          std::string body = "{\"status\":\"ok\",\"gateway\":" + std::to_string(id);
+          if (s.last_round)
+            body += ",\"last_round\":" + std::to_string(*s.last_round) + ",\"last_round_status\":\"" +
+                    platform::to_string(s.last_status) + "\"";
+          return body + "}";
+        });
+  }
+
   const auto& me = group.gateways[local.id];
   // rounds = N: the N rounds from the one the clock is in at start; 0: all of them (until SIGTERM).
   constexpr std::uint64_t no_end = std::numeric_limits<std::uint32_t>::max();
   const auto last_round = static_cast<std::uint32_t>(
       local.rounds == 0 ? no_end : std::min(std::uint64_t{gateway.start_round()} + local.rounds - 1, no_end));
-  std::fprintf(stderr,
-               "gateway %u: group '%s', %zu gateways, %zu clients enrolled, ingest on %s:%u, peers on port %u, "
-               "round_ms %lld, clock at round %u, %s\n",
-               local.id, group.name.c_str(), group.gateways.size(), enrolled, me.host.c_str(), me.ingest_port,
-               me.peer_port, static_cast<long long>(group.round_length.count()), gateway.start_round(),
-               local.rounds > 0 ? ("last round " + std::to_string(last_round)).c_str() : "until SIGTERM");
+  log.info("start",
+           {{"group", group.name}, {"gateways", group.gateways.size()}, {"enrolled", enrolled},
+            {"ingest", me.host + ":" + std::to_string(me.ingest_port)}, {"peer_port", me.peer_port},
+            {"round_ms", static_cast<std::int64_t>(group.round_length.count())}, {"start_round", gateway.start_round()},
+            {"last_round", local.rounds > 0 ? std::to_string(last_round) : std::string("until SIGTERM")}},
+           "serving");
   if (local.mqtt)
-    std::fprintf(stderr, "gateway %u: also taking submissions through the MQTT broker %s (%u worker%s, topics %s/g%u/submit/+)\n",
-                 local.id, local.mqtt->url.c_str(), local.mqtt->workers, local.mqtt->workers == 1 ? "" : "s",
-                 local.mqtt->topic_prefix.c_str(), local.id);
+    log.info("start_mqtt",
+             {{"broker", local.mqtt->url}, {"workers", local.mqtt->workers},
+              {"topics", local.mqtt->topic_prefix + "/g" + std::to_string(local.id) + "/submit/+"}},
+             "also taking submissions through the MQTT broker " + local.mqtt->url);
+  if (metrics)
+    log.info("start_metrics", {{"endpoint", *local.metrics}, {"port", metrics->port()}}, "serving /metrics and /health");
 
+  // Results: one JSON line per finished round, with the time it was reported, on stdout and in
+  // the results file if there is one.
   const auto print = [&](const platform::RoundReport& r) {
-    std::printf("%s\n", platform::to_json(r).c_str());
+    const std::string json = platform::to_json(r);
+    const std::string line = "{\"ts\":\"" + platform::rfc3339_ms(platform::SystemClock{}.now_ms()) + "\"," + json.substr(1) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stdout);
     std::fflush(stdout);
+    if (results_file) {
+      if (std::fwrite(line.data(), 1, line.size(), results_file) != line.size() || std::fflush(results_file) != 0)
+        log.error("results_file", {{"file", local.results_file->string()}}, "cannot write the round's result");
+    }
   };
   gateway.run(last_round, print);  // rounds = 0: until SIGTERM
-  if (signals.signalled()) std::fprintf(stderr, "gateway %u: stopped\n", local.id);
+  log.info("stop", {}, signals.signalled() ? "stopped by a signal" : "finished its rounds");
   return 0;
 }
 

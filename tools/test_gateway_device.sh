@@ -53,13 +53,13 @@ wait_exit() {
   return 0
 }
 
-# Seven consecutive free ports from a random base: nothing answers on them.
+# Eight consecutive free ports from a random base: nothing answers on them.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 base=0
 for _ in $(seq 1 50); do
   candidate=$(( 20000 + RANDOM % 40000 ))
   all_free=1
-  for k in 0 1 2 3 4 5 6; do port_free $(( candidate + k )) || { all_free=0; break; }; done
+  for k in 0 1 2 3 4 5 6 7; do port_free $(( candidate + k )) || { all_free=0; break; }; done
   if [ "$all_free" -eq 1 ]; then base=$candidate; break; fi
 done
 [ "$base" -ne 0 ] || fail "no free ports found"
@@ -239,22 +239,39 @@ if [ -n "$mosquitto" ]; then
 fi
 
 # --- SIGTERM stops a gateway cleanly ---------------------------------------------------
-gateway_config 0 0 gw0-term.db > term.toml
+# This one also logs JSON lines and serves /metrics and /health on a free port.
+metrics_port=$(( base + 7 ))
+gateway_config 0 0 gw0-term.db |
+  sed "s|^rounds = 0\$|rounds = 0\nlog_format = \"json\"\nmetrics = \"127.0.0.1:$metrics_port\"|" > term.toml
 "$gw" --config term.toml > term.out 2> term.err &
 term_pid=$!
 pids+=($term_pid)
 until=$(( $(now_ms) + 5000 ))
-until grep -q '^gateway 0: group' term.err; do
+until grep -q '"event":"start_metrics"' term.err; do
   kill -0 "$term_pid" 2>/dev/null || fail "the gateway for the SIGTERM test exited early"
   [ "$(now_ms)" -lt "$until" ] || fail "the gateway for the SIGTERM test did not start"
   sleep 0.05
 done
+grep -q '^{"ts":"[0-9T:.-]*Z","level":"info","source":"gateway 0","event":"start","group":"tooltest",' term.err ||
+  fail "the gateway's start record is not a JSON line"
+http_get() {  # path: the whole answer of the gateway's metrics endpoint (bash's /dev/tcp)
+  exec 3<> "/dev/tcp/127.0.0.1/$metrics_port" || return 1
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' "$1" >&3
+  cat <&3
+  exec 3<&-
+}
+http_get /metrics > metrics.out || fail "no answer from /metrics"
+grep -q '^HTTP/1.1 200 OK' metrics.out || fail "/metrics did not answer 200"
+grep -q '^edgempc_gateway_submissions_total{gateway="0",code="accepted"} 0' metrics.out || fail "/metrics lacks the submissions"
+grep -q '^# TYPE edgempc_gateway_round_duration_seconds histogram' metrics.out || fail "/metrics lacks the round histogram"
+http_get /health > health.out || fail "no answer from /health"
+grep -q '{"status":"ok","gateway":0' health.out || fail "/health did not say ok"
 kill -TERM "$term_pid"
 wait_exit "$term_pid" 5000 || fail "the gateway did not stop within 5 s of SIGTERM"
 wait "$term_pid"
 status=$?
 [ "$status" -eq 0 ] || fail "the gateway exited with $status after SIGTERM"
-grep -q '^gateway 0: stopped$' term.err || fail "the gateway did not say it stopped"
+grep -q '"event":"stop","message":"stopped by a signal"}$' term.err || fail "the gateway did not say it stopped"
 
 # --- usage errors ----------------------------------------------------------------------
 for spec in bogus replay: i2c:/dev/i2c-1 i2c:/dev/i2c-1:44 i2c:/dev/i2c-1:0x99 uart:; do

@@ -230,6 +230,11 @@ struct GatewayLocalConfig {
   std::optional<std::uint32_t> idle_timeout_ms;     ///< an ingest connection with no request
   std::optional<std::uint32_t> request_timeout_ms;  ///< one request, first byte to reply
   std::optional<MqttLocalConfig> mqtt;              ///< [ingest]: also take submissions through a broker
+  // What operators watch (platform/log.hpp, platform/gateway/metrics_server.hpp).
+  std::string log_format = "text";                   ///< "text" or "json" (JSON lines)
+  std::string log_level = "info";                    ///< debug, info, warn or error
+  std::optional<std::string> metrics;                ///< HOST:PORT of the /metrics and /health endpoint
+  std::optional<std::filesystem::path> results_file; ///< also append the round results (JSON lines) here
 };
 
 /// What one device process needs beyond the group.

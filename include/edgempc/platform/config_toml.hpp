@@ -78,6 +78,11 @@
 //   rounds = 0               # optional, default 0: run until SIGTERM; N: the N rounds from the
 //                            # one the clock is in at start, then exit (as a device's rounds)
 //
+//   log_format = "text"      # optional: "text" (default) or "json" (JSON lines), on stderr
+//   log_level = "info"       # optional: debug, info (default), warn or error
+//   metrics = "127.0.0.1:9464"  # optional: serve /metrics (Prometheus) and /health there
+//   results_file = "results.jsonl"  # optional: also append each round's result line here
+//
 //   [ingest]                 # optional, only in a gateway's file: also take submissions
 //   mqtt = "mqtt://127.0.0.1:1883"   # through this MQTT broker (platform/gateway/mqtt_ingest.hpp)
 //   username = "gw0"         # optional: the gateway's broker user
@@ -551,7 +556,8 @@ inline void check_group_file(const Reader& r) {
   const detail::config_toml::Reader r(toml_text, source);
   const toml::table& t = r.top_table("gateway");
   r.check_keys(t, "gateway", {"id", "secret_key", "enrolment", "store", "rounds", "retain_rounds", "max_connections",
-                              "max_per_address", "idle_timeout_ms", "request_timeout_ms"});
+                              "max_per_address", "idle_timeout_ms", "request_timeout_ms", "log_format", "log_level",
+                              "metrics", "results_file"});
   GatewayLocalConfig local;
   local.id = r.unsigned_integer<PartyId>(r.need(t, "gateway", "id"), "gateway.id");
   local.secret_key = r.file_path(r.need(t, "gateway", "secret_key"), "gateway.secret_key", base_dir);
@@ -568,6 +574,23 @@ inline void check_group_file(const Reader& r) {
     local.idle_timeout_ms = r.unsigned_integer<std::uint32_t>(*n, "gateway.idle_timeout_ms");
   if (const auto* n = r.find(t, "request_timeout_ms"))
     local.request_timeout_ms = r.unsigned_integer<std::uint32_t>(*n, "gateway.request_timeout_ms");
+  if (const auto* n = r.find(t, "log_format")) {
+    local.log_format = r.string(*n, "gateway.log_format");
+    if (local.log_format != "text" && local.log_format != "json")
+      r.fail(errc::invalid_argument, "gateway.log_format: \"" + local.log_format + "\" (text or json)", n->source());
+  }
+  if (const auto* n = r.find(t, "log_level")) {
+    local.log_level = r.string(*n, "gateway.log_level");
+    if (local.log_level != "debug" && local.log_level != "info" && local.log_level != "warn" && local.log_level != "error")
+      r.fail(errc::invalid_argument, "gateway.log_level: \"" + local.log_level + "\" (debug, info, warn or error)", n->source());
+  }
+  if (const auto* n = r.find(t, "metrics")) {
+    local.metrics = r.string(*n, "gateway.metrics");
+    const auto colon = local.metrics->rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == local.metrics->size())
+      r.fail(errc::invalid_argument, "gateway.metrics: \"" + *local.metrics + "\" (HOST:PORT, e.g. 127.0.0.1:9464)", n->source());
+  }
+  if (const auto* n = r.find(t, "results_file")) local.results_file = r.file_path(*n, "gateway.results_file", base_dir);
   if (const auto* n = r.find(r.root(), "ingest")) {
     const toml::table& in = r.table(*n, "ingest");
     r.check_keys(in, "ingest", {"mqtt", "username", "password_file", "topic_prefix", "workers", "ca_file", "cert_file", "key_file", "server_name"});

@@ -21,6 +21,7 @@
 
 #include "edgempc/core/bytes.hpp"
 #include "edgempc/net/transport.hpp"
+#include "edgempc/platform/log.hpp"
 
 EDGEMPC_BEGIN_NAMESPACE
 namespace platform {
@@ -90,11 +91,8 @@ struct RoundReport {
 
 /// One line of JSON (no newline).
 [[nodiscard]] inline std::string to_json(const RoundReport& r) {
-  const auto num = [](double v) {
-    char b[40];
-    std::snprintf(b, sizeof b, "%.17g", v);
-    return std::string(b);
-  };
+  // The shortest form that reads back exactly (22.5, not 22.500000000000004 or 17 digits).
+  const auto num = [](double v) { return shortest_number(v); };
   std::string s = "{\"round\":" + std::to_string(r.round) + ",\"status\":\"" + to_string(r.status) + "\",\"live\":[";
   for (std::size_t i = 0; i < r.live.size(); ++i) s += (i ? "," : "") + std::to_string(r.live[i]);
   s += "],\"contributors\":" + std::to_string(r.contributors) + ",\"seconds\":" + num(r.seconds);
