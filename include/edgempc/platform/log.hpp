@@ -90,8 +90,8 @@ struct LogField {
   const std::int64_t ms = ((unix_ms % 1000) + 1000) % 1000;
   const std::time_t s = static_cast<std::time_t>((unix_ms - ms) / 1000);
   std::tm tm{};
-  ::gmtime_r(&s, &tm);
-  char b[40];
+  if (::gmtime_r(&s, &tm) == nullptr) return "0000-00-00T00:00:00.000Z";  // beyond what time_t holds
+  char b[80];  // the widest ints the format allows, so the compiler sees no truncation
   std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                 tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   return b;
