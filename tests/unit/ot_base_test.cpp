@@ -29,15 +29,7 @@ BaseRun run_base(test::Net net, const BitVector& choices, std::uint8_t seed) {
 }
 
 /// The error code a party's call ends with, or none.
-template <class F>
-std::optional<errc> code_of(F&& f) {
-  try {
-    f();
-  } catch (const error& e) {
-    return static_cast<errc>(e.code().value());
-  }
-  return std::nullopt;
-}
+using test::code_of;
 
 }  // namespace
 

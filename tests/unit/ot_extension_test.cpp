@@ -14,15 +14,7 @@ using namespace edgempc;
 
 namespace {
 
-template <class F>
-std::optional<errc> code_of(F&& f) {
-  try {
-    f();
-  } catch (const error& e) {
-    return static_cast<errc>(e.code().value());
-  }
-  return std::nullopt;
-}
+using test::code_of;
 
 std::vector<OtConfig> configs() {
   std::vector<OtConfig> out{OtConfig::portable()};

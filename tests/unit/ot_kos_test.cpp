@@ -15,15 +15,7 @@ using namespace edgempc;
 
 namespace {
 
-template <class F>
-std::optional<errc> code_of(F&& f) {
-  try {
-    f();
-  } catch (const error& e) {
-    return static_cast<errc>(e.code().value());
-  }
-  return std::nullopt;
-}
+using test::code_of;
 
 OtConfig with_check(OtConfig c, OtCheck check) {
   c.check = check;

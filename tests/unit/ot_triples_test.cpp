@@ -17,15 +17,7 @@ using Ring = Z2k<64>;
 
 namespace {
 
-template <class F>
-std::optional<errc> code_of(F&& f) {
-  try {
-    f();
-  } catch (const error& e) {
-    return static_cast<errc>(e.code().value());
-  }
-  return std::nullopt;
-}
+using test::code_of;
 
 }  // namespace
 

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,17 @@
 #include "net_tcp_mesh.hpp"
 
 namespace test {
+
+/// The errc `f` throws as edgempc::error, or nullopt if it returns.
+template <class F>
+std::optional<edgempc::errc> code_of(F&& f) {
+  try {
+    f();
+  } catch (const edgempc::error& e) {
+    return static_cast<edgempc::errc>(e.code().value());
+  }
+  return std::nullopt;
+}
 
 enum class Net { local, tcp };
 

@@ -63,9 +63,9 @@
 // attempt fails, errc::protocol_violation), at the price of one bit it may learn about the
 // other's shares, and of B learning min/max/alerts when only one recipient is live. One of the
 // pair that sends the other recipients wrong results or a wrong out-of-range list is detected
-// (they compare A's and B's). Not yet covered: a gateway that lies in validation (it can get
-// valid devices named or invalid ones through), and a deviating OT receiver in the circuits
-// (IKNP is semi-honest).
+// (they compare A's and B's). A gateway deviating as OT receiver in the circuits is caught by
+// the KOS check (ot/iknp.hpp; dual execution always runs it). Not yet covered: a gateway that
+// lies in validation (it can get valid devices named or invalid ones through).
 #pragma once
 
 #include <algorithm>
