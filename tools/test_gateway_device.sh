@@ -57,7 +57,9 @@ wait_exit() {
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 base=0
 for _ in $(seq 1 50); do
-  candidate=$(( 20000 + RANDOM % 40000 ))
+  # Below 32768, outside Linux's ephemeral range (32768-60999): a port found free there is not
+  # taken a moment later as the local end of some test's outgoing connection.
+  candidate=$(( 10000 + RANDOM % 22000 ))
   all_free=1
   for k in 0 1 2 3 4 5 6 7; do port_free $(( candidate + k )) || { all_free=0; break; }; done
   if [ "$all_free" -eq 1 ]; then base=$candidate; break; fi
