@@ -50,6 +50,7 @@ class Run:
         self.family = parts[0]  # the name in the sources' comments
         self.base = parts[0]    # with BENCHMARK_CAPTURE's label: BM_field_stats/semi_honest
         self.args, self.keys = [], []
+        self.labels = 0  # leading non-numeric parts (a label, or a named slot such as <policy>)
         for part in parts[1:]:
             if GB_SUFFIX.match(part):
                 continue
@@ -59,11 +60,18 @@ class Run:
             except ValueError:
                 if not self.args:
                     self.base += "/" + part
+                    self.labels += 1
                 continue
             self.keys.append(key or None)
         self.seconds = entry["real_time"] * TIME_UNITS.get(entry.get("time_unit", "ns"), 1e-9)
         self.items = entry.get("items_per_second")
         self.bytes = entry.get("bytes_per_second")
+
+    def slot(self, i, names):
+        """The index in the sources' argument names of numeric argument i: past the leading
+        labels when the comment names a slot for them (BM_round/<policy>/<rows>/<clients> run as
+        BM_round/all_six/1/1024)."""
+        return i + self.labels if names and len(names) >= self.labels + len(self.args) else i
 
     def rate(self):
         """Items per second, else runs (iterations) per second."""
@@ -74,7 +82,8 @@ class Run:
         for i, value in enumerate(self.args):
             if i == skip:
                 continue
-            name = self.keys[i] or (names[i] if names and i < len(names) else f"arg{i}")
+            j = self.slot(i, names)
+            name = self.keys[i] or (names[j] if names and j < len(names) else f"arg{i}")
             out.append(f"{name}={fmt_number(value)}")
         return " ".join(out)
 
@@ -275,7 +284,7 @@ def plot_scaling(plt, runs, names, arg, context, path):
     chosen = defaultdict(list)
     for r in runs:
         given = names.get(r.family) or []
-        keys = [k or (given[i] if i < len(given) else None) for i, k in enumerate(r.keys)]
+        keys = [k or (given[r.slot(i, given)] if r.slot(i, given) < len(given) else None) for i, k in enumerate(r.keys)]
         if arg in keys:
             chosen[(r.base, keys.index(arg))].append(r)
     chosen = {k: v for k, v in chosen.items() if len({r.args[k[1]] for r in v}) >= 2}
